@@ -1,0 +1,3 @@
+from .base import BaseCrowdDataset
+
+__all__ = ['BaseCrowdDataset']

@@ -1,0 +1,3 @@
+from .crowd_data_sample import CrowdDataSample
+
+__all__ = ['CrowdDataSample']

@@ -1,0 +1,109 @@
+"""Count people in images with a trained model."""
+import os.path as osp
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+
+from hsrcount.registry import MODELS, TRANSFORMS
+from hsrcount.structures import CrowdDataSample
+from .config import load_config
+from .registration import register_all_modules
+
+
+def _drop_pretrained(cfg):
+    """Remove ``Pretrained`` init_cfgs: the checkpoint replaces them, and
+    they would try to download ImageNet weights."""
+    if isinstance(cfg, dict):
+        init_cfg = cfg.get('init_cfg')
+        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
+            cfg['init_cfg'] = None
+        for value in cfg.values():
+            _drop_pretrained(value)
+    elif isinstance(cfg, (list, tuple)):
+        for value in cfg:
+            _drop_pretrained(value)
+
+
+def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
+    """Build a crowd counter from a config and load its weights.
+
+    Args:
+        config (str | Config): Config file or loaded config.
+        checkpoint (str, optional): Checkpoint to load. Loaded with hsrcount's
+            safe loader: a checkpoint that would run code is refused.
+        device (str): Where the model runs, e.g. ``'cpu'`` or ``'cuda:0'``.
+        cfg_options (dict, optional): Overrides applied to the config.
+
+    Returns:
+        nn.Module: The model in eval mode with ``model.cfg`` set.
+    """
+    register_all_modules()
+    if isinstance(config, str):
+        config = load_config(config, cfg_options)
+    elif not isinstance(config, Config):
+        raise TypeError(f'config must be a path or a Config, got '
+                        f'{type(config).__name__}')
+    model_cfg = config.model.copy()
+    if checkpoint is not None:
+        _drop_pretrained(model_cfg)
+    model = MODELS.build(model_cfg)
+    if checkpoint is not None:
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    model.cfg = config
+    return model.to(device).eval()
+
+
+def load_image(path):
+    """Read an image file as (H, W, 3) uint8 BGR, whatever its mode.
+
+    Uses the dataset pipeline's loader, so grayscale, RGBA and 16-bit files
+    are handled the same way as in training, and a broken file raises an
+    error that names it.
+    """
+    loader = TRANSFORMS.build(dict(type='LoadCrowdImageFromFile'))
+    return loader(dict(img_path=path))['img']
+
+
+def _to_sample(img, img_path):
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise ValueError(f'{img_path or "image"}: expected an (H, W, 3) uint8 '
+                         f'BGR array, got {img.shape} {img.dtype}')
+    h, w = img.shape[:2]
+    inputs = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+    sample = CrowdDataSample(
+        metainfo=dict(
+            img_path=img_path,
+            ori_shape=(h, w),
+            img_shape=(h, w),
+            scale_factor=(1.0, 1.0)))
+    return inputs, sample
+
+
+@torch.no_grad()
+def inference_model(model, imgs):
+    """Predict density maps and counts.
+
+    Args:
+        model (nn.Module): A model from :func:`init_model`.
+        imgs (str | np.ndarray | list): Image file(s) or (H, W, 3) uint8 BGR
+            array(s).
+
+    Returns:
+        CrowdDataSample | list[CrowdDataSample]: With ``pred_density``
+        (PixelData (1, H, W), people per pixel) and ``pred_count`` (float);
+        a list when ``imgs`` is a list.
+    """
+    single = not isinstance(imgs, (list, tuple))
+    results = []
+    for img in [imgs] if single else imgs:
+        img_path = img if isinstance(img, str) else None
+        if img_path is not None:
+            if not osp.isfile(img_path):
+                raise FileNotFoundError(f'{img_path}: no such image file')
+            img = load_image(img_path)
+        inputs, sample = _to_sample(img, img_path)
+        results.extend(
+            model.test_step(dict(inputs=[inputs], data_samples=[sample])))
+    return results[0] if single else results

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Distributed testing with torchrun and MMEngine's pytorch launcher.
+# Usage: tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [test.py options...]
+set -euo pipefail
+if [ $# -lt 3 ]; then
+    echo "usage: $0 CONFIG CHECKPOINT NUM_PROCS [tools/test.py options]" >&2
+    exit 2
+fi
+CONFIG=$1
+CHECKPOINT=$2
+NPROC=$3
+shift 3
+PORT=${PORT:-29500}
+PYTHON=${PYTHON:-python}
+DIR="$(cd "$(dirname "$0")" && pwd)"
+PYTHONPATH="$DIR/..${PYTHONPATH:+:$PYTHONPATH}" \
+exec "$PYTHON" -m torch.distributed.run --nproc_per_node="$NPROC" \
+    --master_port="$PORT" \
+    "$DIR/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"

@@ -1,0 +1,169 @@
+"""Count people in an image, a folder of images or a video file.
+
+Writes ``counts.csv`` (one row per image or video frame) and, unless
+``--no-overlay``, one density overlay picture per image or frame to OUT_DIR.
+
+Example:
+    python tools/infer.py CONFIG CKPT crowd.jpg --out-dir out/
+    python tools/infer.py CONFIG CKPT photos/ --out-dir out/ --device cuda
+    python tools/infer.py CONFIG CKPT street.mp4 --out-dir out/ --every 25
+"""
+import argparse
+import csv
+import os
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+from mmengine.utils import ProgressBar
+
+from hsrcount.apis import inference_model, init_model, load_image
+
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg')
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Count people in images')
+    parser.add_argument('config', help='config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('input', help='an image, a folder of images or a '
+                        'video file')
+    parser.add_argument('--out-dir', default='infer_out',
+                        help='where counts.csv and overlays go')
+    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+    parser.add_argument('--no-overlay', action='store_true',
+                        help='write counts only')
+    parser.add_argument('--every', type=int, default=1,
+                        help='videos: count every N-th frame')
+    return parser.parse_args()
+
+
+def density_overlay(img_bgr, density, count):
+    """Blend a jet-coloured density map over the image, count in a corner.
+
+    Args:
+        img_bgr (np.ndarray): (H, W, 3) uint8.
+        density (np.ndarray): (H, W) float, people per pixel.
+        count (float): The predicted count written on the picture.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 BGR.
+    """
+    peak = float(density.max())
+    norm = density / peak if peak > 0 else np.zeros_like(density)
+    heat = cv2.applyColorMap((norm * 255).astype(np.uint8), cv2.COLORMAP_JET)
+    out = cv2.addWeighted(img_bgr, 0.5, heat, 0.5, 0)
+    cv2.putText(out, f'count: {count:.1f}', (10, 30),
+                cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2,
+                cv2.LINE_AA)
+    return out
+
+
+def iter_video(path, every):
+    """Yield (frame index, BGR frame) of every ``every``-th frame."""
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        raise OSError(f'{path}: cannot open the video file')
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    index = 0
+    try:
+        while True:
+            ok, frame = cap.read()
+            if not ok:
+                break
+            if index % every == 0:
+                yield index, frame, total
+            index += 1
+    finally:
+        cap.release()
+
+
+def count_images(model, paths, writer, out_dir, overlay):
+    """Count each image; return the files that could not be counted."""
+    failures = []
+    progress = ProgressBar(len(paths)) if len(paths) > 1 else None
+    for path in paths:
+        try:
+            img = load_image(path)
+            result = inference_model(model, img)
+        except (OSError, ValueError) as err:
+            failures.append((path, str(err)))
+        else:
+            count = result.pred_count
+            writer.writerow([path, f'{count:.3f}'])
+            if overlay:
+                density = result.pred_density.data[0].cpu().numpy()
+                name = osp.splitext(osp.basename(path))[0] + '.jpg'
+                cv2.imwrite(
+                    osp.join(out_dir, name),
+                    density_overlay(img, density, count))
+        if progress:
+            progress.update()
+    return failures
+
+
+def count_video(model, path, every, writer, out_dir, overlay):
+    """Count frames of one video."""
+    stem = osp.splitext(osp.basename(path))[0]
+    progress = None
+    for index, frame, total in iter_video(path, every):
+        if progress is None and total > 0:
+            progress = ProgressBar((total + every - 1) // every)
+        result = inference_model(model, frame)
+        writer.writerow([f'{path}#{index}', f'{result.pred_count:.3f}'])
+        if overlay:
+            density = result.pred_density.data[0].cpu().numpy()
+            cv2.imwrite(
+                osp.join(out_dir, f'{stem}_{index:06d}.jpg'),
+                density_overlay(frame, density, result.pred_count))
+        if progress:
+            progress.update()
+
+
+def list_inputs(path):
+    """Classify the input as ('images', [files]) or ('video', path)."""
+    if osp.isdir(path):
+        files = sorted(
+            osp.join(path, f) for f in os.listdir(path)
+            if f.lower().endswith(IMAGE_EXTS))
+        if not files:
+            raise FileNotFoundError(f'{path}: no image files '
+                                    f'({", ".join(IMAGE_EXTS)}) in folder')
+        return 'images', files
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path}: no such file or folder')
+    if path.lower().endswith(VIDEO_EXTS):
+        return 'video', path
+    return 'images', [path]
+
+
+def main():
+    args = parse_args()
+    if args.every < 1:
+        sys.exit('--every must be at least 1')
+    kind, inputs = list_inputs(args.input)
+    model = init_model(args.config, args.checkpoint, device=args.device)
+    os.makedirs(args.out_dir, exist_ok=True)
+    csv_path = osp.join(args.out_dir, 'counts.csv')
+    failures = []
+    with open(csv_path, 'w', newline='') as f:
+        writer = csv.writer(f)
+        writer.writerow(['source', 'count'])
+        overlay = not args.no_overlay
+        if kind == 'video':
+            count_video(model, inputs, args.every, writer, args.out_dir,
+                        overlay)
+        else:
+            failures = count_images(model, inputs, writer, args.out_dir,
+                                    overlay)
+    print(f'\ncounts written to {csv_path}')
+    if failures:
+        for path, err in failures:
+            print(f'could not count {path}: {err}', file=sys.stderr)
+        sys.exit(f'{len(failures)} file(s) could not be counted')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,84 @@
+"""Train a crowd counter from a config.
+
+Example:
+    python tools/train.py configs/hsrnet/hsrnet_shtech_a.py
+    python tools/train.py configs/hsrnet/hsrnet_demo.py --amp --resume
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+from hsrcount.apis.config import load_config
+from hsrcount.apis.registration import register_all_modules
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a crowd counter')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        default=None,
+        help='resume from CHECKPOINT, or from the latest checkpoint of the '
+        'work dir when no path is given')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (bf16 where the device supports it)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config keys, e.g. train_cfg.max_iters=100; a key '
+        'that names nothing in the config is an error')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (tools/dist_train.sh uses pytorch)')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def apply_amp(cfg):
+    """Switch the optimizer wrapper to MMEngine's AmpOptimWrapper."""
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper == 'AmpOptimWrapper':
+        return
+    if wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp needs optim_wrapper.type=OptimWrapper, '
+                         f'the config has {wrapper}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+
+
+def main():
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        apply_amp(cfg)
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    register_all_modules(init_default_scope=False)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,3 @@
+from .counting_metric import CrowdCountingMetric
+
+__all__ = ['CrowdCountingMetric']

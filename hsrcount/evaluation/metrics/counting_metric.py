@@ -1,0 +1,176 @@
+"""MAE, MSE and GAME(L) of crowd counts, as the paper defines them."""
+from collections import OrderedDict
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+from mmengine.structures import PixelData
+
+from hsrcount.registry import METRICS
+from ..functional import game_errors
+
+
+@METRICS.register_module()
+class CrowdCountingMetric(BaseMetric):
+    """Counting errors over a test set (eqs. 10-12 of the paper).
+
+    With ``z_i`` the GT count of image ``i`` (``gt_count``: annotated heads
+    inside the ROI) and ``ẑ_i`` the estimate (``pred_count``: the predicted
+    density summed inside the ROI), over ``N`` images:
+
+    - ``MAE = 1/N * sum_i |z_i - ẑ_i|``
+    - ``MSE = sqrt(1/N * sum_i (z_i - ẑ_i)^2)`` (the root, as in eq. 11)
+    - ``GAME{L} = 1/N * sum_i sum_{cells} |ẑ_i^l - z_i^l|`` over a
+      ``2^L x 2^L`` grid; the GT of a cell is the number of GT points in it
+      and the estimate the sum of ``pred_density`` in it, both inside the ROI
+      (see :mod:`hsrcount.evaluation.functional` for the cell boundaries).
+    - with ``per_scene=True``: ``MAE_<scene>`` per scene (the metainfo key
+      ``scene``) and ``MAE_scene_avg``, their unweighted mean (WorldExpo'10
+      reports that average over its five test scenes).
+
+    ``process`` keeps one small record of Python numbers per image, never a
+    map, so results gathered from all ranks reduce to the same numbers as a
+    single-process run.
+
+    Args:
+        game_levels (Sequence[int]): The values of ``L`` for which to report
+            ``GAME{L}``. Needs ``pred_density`` and ``gt_points`` on every
+            sample. Defaults to () (no GAME); TRANCOS configs use
+            (0, 1, 2, 3).
+        per_scene (bool): Also report the MAE of each scene and their mean.
+            Needs the metainfo ``scene`` on every sample. Defaults to False.
+        collect_device (str): Device used to gather results across ranks,
+            ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Prefix of the metric keys, e.g. ``'val'``
+            gives ``'val/MAE'``. Defaults to None (keys ``'MAE'``, ...).
+    """
+
+    def __init__(self,
+                 game_levels: Sequence[int] = (),
+                 per_scene: bool = False,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        game_levels = tuple(game_levels)
+        if any(not isinstance(level, int) or level < 0
+               for level in game_levels) or len(set(game_levels)) != len(
+                   game_levels):
+            raise ValueError('game_levels must be distinct non-negative '
+                             f'integers, got {game_levels}')
+        self.game_levels = game_levels
+        self.per_scene = per_scene
+
+    def process(self, data_batch, data_samples: Sequence) -> None:
+        """Record the counts (and GAME cell errors) of a batch.
+
+        Args:
+            data_batch: The batch from the dataloader (unused).
+            data_samples (Sequence[CrowdDataSample | dict]): The model's
+                outputs, or their ``to_dict()`` form (what MMEngine's
+                Evaluator passes).
+        """
+        for sample in data_samples:
+            self.results.append(self._record(sample))
+
+    def _record(self, sample) -> dict:
+        img_path = sample.get('img_path', '<unknown image>')
+        roi = _map(sample.get('roi'), 'roi', img_path)
+        pred_density = _map(sample.get('pred_density'), 'pred_density',
+                            img_path)
+        if roi is not None and pred_density is not None and (
+                roi.shape != pred_density.shape):
+            raise ValueError(
+                f'{img_path}: roi has shape {roi.shape} but pred_density has '
+                f'{pred_density.shape}; both must be at the image size')
+
+        gt_count = sample.get('gt_count')
+        if gt_count is None:
+            raise KeyError(f'{img_path}: the data sample has no gt_count')
+        pred_count = sample.get('pred_count')
+        if pred_count is None:
+            if pred_density is None:
+                raise KeyError(f'{img_path}: the data sample has neither '
+                               'pred_count nor pred_density')
+            # Same definition as the model's: the density summed in the ROI.
+            masked = pred_density if roi is None else pred_density * (roi > 0)
+            pred_count = masked.sum(dtype=np.float64)
+
+        record = dict(
+            img_path=img_path,
+            gt_count=float(gt_count),
+            pred_count=float(pred_count))
+        if self.game_levels:
+            if pred_density is None:
+                raise KeyError(f'{img_path}: GAME needs pred_density')
+            gt_points = sample.get('gt_points')
+            if gt_points is None:
+                raise KeyError(f'{img_path}: GAME needs gt_points')
+            if isinstance(gt_points, torch.Tensor):
+                gt_points = gt_points.detach().cpu().numpy()
+            record['game'] = game_errors(pred_density, gt_points,
+                                         self.game_levels, roi)
+        if self.per_scene:
+            scene = sample.get('scene')
+            if scene is None:
+                raise KeyError(f'{img_path}: per_scene=True but the data '
+                               'sample has no "scene" metainfo')
+            record['scene'] = str(scene)
+        return record
+
+    def compute_metrics(self, results: list) -> dict:
+        """Reduce the records of all images (gathered from all ranks).
+
+        Args:
+            results (list[dict]): The records made by :meth:`process`.
+
+        Returns:
+            dict[str, float]: ``MAE``, ``MSE``, ``GAME{L}`` for each level
+            and, with ``per_scene``, ``MAE_<scene>`` and ``MAE_scene_avg``.
+        """
+        if not results:
+            raise ValueError('CrowdCountingMetric got no samples to evaluate')
+        gt = np.array([r['gt_count'] for r in results], dtype=np.float64)
+        pred = np.array([r['pred_count'] for r in results], dtype=np.float64)
+        err = pred - gt
+        metrics = OrderedDict(
+            MAE=float(np.abs(err).mean()),
+            MSE=float(np.sqrt((err**2).mean())))
+        for i, level in enumerate(self.game_levels):
+            metrics[f'GAME{level}'] = float(
+                np.mean([r['game'][i] for r in results]))
+        if self.per_scene:
+            scenes = np.array([r['scene'] for r in results])
+            scene_maes = []
+            for scene in sorted(set(scenes.tolist())):
+                mae = float(np.abs(err[scenes == scene]).mean())
+                metrics[f'MAE_{scene}'] = mae
+                scene_maes.append(mae)
+            metrics['MAE_scene_avg'] = float(np.mean(scene_maes))
+
+        summary = ', '.join(f'{k}: {v:.4f}' for k, v in metrics.items())
+        print_log(f'Counting metrics over {len(results)} images: {summary}',
+                  logger='current')
+        return dict(metrics)
+
+
+def _map(value, key, img_path) -> Optional[np.ndarray]:
+    """A ``(H, W)`` float array from a PixelData, its dict form or a tensor."""
+    if value is None:
+        return None
+    if isinstance(value, PixelData):
+        value = value.data
+    elif isinstance(value, dict):
+        if 'data' not in value:
+            raise KeyError(f'{img_path}: {key} has no "data" field')
+        value = value['data']
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    array = np.asarray(value)
+    if array.ndim == 3 and array.shape[0] == 1:
+        array = array[0]
+    if array.ndim != 2:
+        raise ValueError(f'{img_path}: {key} must have shape (1, H, W) or '
+                         f'(H, W), got {array.shape}')
+    return array

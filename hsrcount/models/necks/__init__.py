@@ -1,0 +1,3 @@
+from .scale_focus import SFM_MODES, ScaleFocusModule
+
+__all__ = ['ScaleFocusModule', 'SFM_MODES']

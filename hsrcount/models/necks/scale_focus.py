@@ -1,0 +1,167 @@
+"""Scale Focus Module (SFM): channel focus and spatial focus (eqs. 1-5)."""
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+
+from hsrcount.registry import MODELS
+
+SFM_MODES = ('channel_spatial', 'spatial_channel', 'parallel_average',
+             'parallel_conv', 'channel', 'spatial', 'none')
+
+
+class ChannelFocus(nn.Module):
+    """Channel focus, eqs. 1-3: ``S = sigmoid(W2 relu(W1 avgpool(F))) * F``.
+
+    ``W1`` and ``W2`` are fully connected layers *with* bias (the paper
+    writes them without; a bias lets a gate start away from 0.5 and costs
+    ``C/r + C`` parameters).
+
+    Args:
+        channels (int): C, the feature's channels.
+        reduction (int): r; the hidden width is ``max(1, C // r)``.
+    """
+
+    def __init__(self, channels, reduction):
+        super().__init__()
+        hidden = max(1, channels // reduction)
+        self.fc1 = nn.Linear(channels, hidden)
+        self.fc2 = nn.Linear(hidden, channels)
+
+    def forward(self, x):
+        """(N, C, H, W) -> (N, C, H, W)."""
+        z = x.mean(dim=(2, 3))  # eq. 1
+        s = torch.sigmoid(self.fc2(torch.relu(self.fc1(z))))  # eq. 2
+        return x * s[:, :, None, None]  # eq. 3
+
+
+class SpatialFocus(nn.Module):
+    """Spatial focus, eqs. 4-5: ``sigmoid(conv7x7(mean_c(S))) * S``.
+
+    The 7x7 conv maps 1 channel to 1, padding 3, *with* bias.
+
+    Args:
+        kernel_size (int): Odd kernel size of the conv. Default: 7.
+    """
+
+    def __init__(self, kernel_size=7):
+        super().__init__()
+        if kernel_size % 2 != 1:
+            raise ValueError(f'SpatialFocus: kernel_size must be odd, got '
+                             f'{kernel_size}')
+        self.conv = nn.Conv2d(1, 1, kernel_size, padding=kernel_size // 2)
+
+    def forward(self, x):
+        """(N, C, H, W) -> (N, C, H, W)."""
+        m = x.mean(dim=1, keepdim=True)  # eq. 4, M
+        return x * torch.sigmoid(self.conv(m))  # eq. 4 M-hat, eq. 5
+
+
+class FocusBlock(nn.Module):
+    """The SFM of one level, combining the two focuses as ``mode`` says.
+
+    Args:
+        channels (int): Channels of the level.
+        reduction (int): Channel-focus reduction ratio r.
+        mode (str): One of :data:`SFM_MODES`.
+        kernel_size (int): Spatial-focus kernel size.
+    """
+
+    def __init__(self, channels, reduction, mode, kernel_size=7):
+        super().__init__()
+        self.mode = mode
+        if mode in ('none', 'spatial'):
+            self.channel = None
+        else:
+            self.channel = ChannelFocus(channels, reduction)
+        if mode in ('none', 'channel'):
+            self.spatial = None
+        else:
+            self.spatial = SpatialFocus(kernel_size)
+        # Table 6 "(Channel (+) Spatial) + Conv": 1x1 conv on the stack.
+        self.merge = nn.Conv2d(2 * channels, channels, 1) \
+            if mode == 'parallel_conv' else None
+
+    def forward(self, x):
+        """(N, C, H, W) -> (N, C, H, W)."""
+        mode = self.mode
+        if mode == 'none':
+            return x
+        if mode == 'channel':
+            return self.channel(x)
+        if mode == 'spatial':
+            return self.spatial(x)
+        if mode == 'channel_spatial':
+            return self.spatial(self.channel(x))
+        if mode == 'spatial_channel':
+            return self.channel(self.spatial(x))
+        c, s = self.channel(x), self.spatial(x)
+        if mode == 'parallel_average':
+            return (c + s) / 2
+        return self.merge(torch.cat([c, s], dim=1))
+
+
+@MODELS.register_module()
+class ScaleFocusModule(BaseModule):
+    """Scale Focus Module applied to each backbone level (paper sec. 3.1).
+
+    One independent :class:`FocusBlock` per level. ``mode`` covers the
+    paper's ablations:
+
+    - ``'channel_spatial'`` (HSRNet): channel focus, then spatial focus on
+      its output (eqs. 1-5).
+    - ``'spatial_channel'``: the reverse order (Table 6).
+    - ``'parallel_average'``: both applied to the input, outputs averaged.
+    - ``'parallel_conv'``: both applied to the input, outputs stacked along
+      channels and merged by a 1x1 conv 2C -> C (with bias).
+    - ``'channel'``, ``'spatial'``: one focus only (Table 5, CF / SF rows).
+    - ``'none'``: identity, no parameters (Table 5, Backbone + SRM row).
+
+    Paper ambiguities, as chosen here: the FCs of eq. 2 and the 7x7 conv of
+    eq. 4 have biases; the hidden width is ``max(1, C // r)``; all layers are
+    initialised from N(0, 0.01) with zero bias (sec. 4.1: layers not taken
+    from VGG-16), so every gate starts near 0.5.
+
+    Args:
+        in_channels (Sequence[int]): Channels of each level.
+            Default: (128, 256, 512, 512).
+        reduction (int): Channel-focus ratio r. Default: 64.
+        mode (str): How the two focuses combine. Default: 'channel_spatial'.
+        kernel_size (int): Spatial-focus conv kernel. Default: 7.
+        init_cfg (dict | list[dict], optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 in_channels=(128, 256, 512, 512),
+                 reduction=64,
+                 mode='channel_spatial',
+                 kernel_size=7,
+                 init_cfg=dict(
+                     type='Normal', layer=['Conv2d', 'Linear'], std=0.01,
+                     bias=0)):
+        super().__init__(init_cfg=init_cfg)
+        if mode not in SFM_MODES:
+            raise ValueError(f'ScaleFocusModule: mode {mode!r} is not one of '
+                             f'{SFM_MODES}')
+        if reduction < 1:
+            raise ValueError(f'ScaleFocusModule: reduction must be >= 1, got '
+                             f'{reduction}')
+        self.in_channels = tuple(in_channels)
+        self.mode = mode
+        self.blocks = nn.ModuleList(
+            FocusBlock(c, reduction, mode, kernel_size)
+            for c in self.in_channels)
+
+    def forward(self, feats):
+        """Refine each level.
+
+        Args:
+            feats (Sequence[Tensor]): Level ``i`` of shape (N, C_i, H_i, W_i).
+
+        Returns:
+            tuple[Tensor]: The refined levels, same shapes.
+        """
+        if len(feats) != len(self.blocks):
+            raise ValueError(f'ScaleFocusModule: got {len(feats)} feature '
+                             f'levels, built for {len(self.blocks)} '
+                             f'(in_channels={self.in_channels})')
+        return tuple(block(x) for block, x in zip(self.blocks, feats))

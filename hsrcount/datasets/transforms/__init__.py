@@ -1,0 +1,10 @@
+from .density import GenerateDensity
+from .formatting import PackCrowdInputs
+from .geometric import PaperCrop, RandomCrop, RandomFlip, RandomRescale, Resize
+from .loading import LoadCrowdAnnotations, LoadCrowdImageFromFile
+
+__all__ = [
+    'LoadCrowdImageFromFile', 'LoadCrowdAnnotations', 'Resize',
+    'RandomRescale', 'PaperCrop', 'RandomCrop', 'RandomFlip',
+    'GenerateDensity', 'PackCrowdInputs'
+]

@@ -1,0 +1,57 @@
+"""Rendering the ground-truth density map from the current points."""
+import numpy as np
+from mmcv.transforms import BaseTransform
+
+from hsrcount.registry import TRANSFORMS
+from ..density import points_inside, points_to_pixels, render_density
+
+
+@TRANSFORMS.register_module()
+class GenerateDensity(BaseTransform):
+    """Render ``gt_density`` from the points of the current image.
+
+    Run after the geometric transforms. The heads counted are those inside
+    the current image and, when the sample has ``gt_roi``, inside the region
+    of interest; only they are rendered, so with ``border='renormalize'`` the
+    map sums to ``gt_count``. Adaptive sigmas are computed from the heads of
+    the current image, so after a crop a head near the cut can get a wider
+    kernel than in the full image.
+
+    Args:
+        kernel (str): ``'adaptive'`` (eq. 7) or ``'fixed'``.
+        sigma (float): Sigma of fixed kernels; for adaptive kernels, the
+            sigma of a head with no other head. Defaults to 4.
+        k (int): Neighbours of adaptive kernels. Defaults to 3.
+        beta (float): Scale of adaptive kernels. Defaults to 0.3.
+        border (str): ``'renormalize'`` or ``'constant'``, see
+            :func:`render_density`.
+        max_sigma (float, optional): Upper bound on sigmas.
+
+    Required keys: ``img``, ``gt_points``; optional ``gt_roi``.
+    Added keys: ``gt_density`` ((H, W) float32), ``gt_count`` (int);
+    ``gt_points`` keeps only the counted heads.
+    """
+
+    def __init__(self, kernel='adaptive', sigma=4.0, k=3, beta=0.3,
+                 border='renormalize', max_sigma=None):
+        self.render_args = dict(kernel=kernel, sigma=sigma, k=k, beta=beta,
+                                border=border, max_sigma=max_sigma)
+        render_density(np.zeros((0, 2)), (1, 1), **self.render_args)
+
+    def transform(self, results):
+        shape = results['img'].shape[:2]
+        points = np.asarray(results['gt_points'],
+                            dtype=np.float32).reshape(-1, 2)
+        points = points[points_inside(points, shape)]
+        if 'gt_roi' in results:
+            rows, cols = points_to_pixels(points, shape).T
+            points = points[results['gt_roi'][rows, cols] > 0]
+        results['gt_points'] = points
+        results['gt_count'] = len(points)
+        results['gt_density'] = render_density(points, shape,
+                                               **self.render_args)
+        return results
+
+    def __repr__(self):
+        args = ', '.join(f'{k}={v!r}' for k, v in self.render_args.items())
+        return f'{type(self).__name__}({args})'

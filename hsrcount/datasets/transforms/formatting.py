@@ -1,0 +1,53 @@
+"""Packing a sample into the model's inputs and a CrowdDataSample."""
+import numpy as np
+import torch
+from mmcv.transforms import BaseTransform
+
+from hsrcount.registry import TRANSFORMS
+from hsrcount.structures import CrowdDataSample
+
+
+@TRANSFORMS.register_module()
+class PackCrowdInputs(BaseTransform):
+    """Pack the image and ground truth of one sample.
+
+    Args:
+        meta_keys (tuple[str]): Keys of ``results`` copied into the data
+            sample's metainfo when present.
+
+    Returns:
+        dict: ``inputs``: (3, H, W) uint8 tensor, BGR; ``data_samples``:
+        a :obj:`CrowdDataSample` with ``gt_points`` ((N, 2) float32),
+        ``gt_count`` (float), and where present ``gt_density`` ((1, H, W)
+        float32) and ``roi`` ((1, H, W) uint8).
+    """
+
+    def __init__(self, meta_keys=('img_path', 'ori_shape', 'img_shape',
+                                  'scale_factor', 'flip', 'scene')):
+        self.meta_keys = tuple(meta_keys)
+
+    def transform(self, results):
+        img = results['img']
+        inputs = torch.from_numpy(
+            np.ascontiguousarray(img.transpose(2, 0, 1)))
+        sample = CrowdDataSample()
+        points = np.asarray(results.get('gt_points', np.zeros((0, 2))),
+                            dtype=np.float32).reshape(-1, 2)
+        sample.gt_points = torch.from_numpy(points.copy())
+        if 'gt_count' in results:
+            sample.gt_count = float(results['gt_count'])
+        if 'gt_density' in results:
+            sample.gt_density = torch.from_numpy(
+                np.ascontiguousarray(results['gt_density'],
+                                     dtype=np.float32))[None]
+        if 'gt_roi' in results:
+            sample.roi = torch.from_numpy(
+                np.ascontiguousarray(results['gt_roi']))[None]
+        sample.set_metainfo({
+            k: results[k]
+            for k in self.meta_keys if k in results
+        })
+        return dict(inputs=inputs, data_samples=sample)
+
+    def __repr__(self):
+        return f'{type(self).__name__}(meta_keys={self.meta_keys})'

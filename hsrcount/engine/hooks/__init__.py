@@ -1,0 +1,3 @@
+from .visualization_hook import CrowdVisualizationHook
+
+__all__ = ['CrowdVisualizationHook']

@@ -150,6 +150,10 @@ class ScaleRecalibrationHead(BaseDensityHead):
             list[Tensor]: Group ``k`` of shape (N, n_k, H, W), channels in
             level order (n = 4, 4, 3, 2, 1 for the paper's setting).
         """
+        got = tuple(e.shape[1] for e in score_maps)
+        if got != self.score_channels:
+            raise ValueError(f'ScaleRecalibrationHead: score maps have '
+                             f'{got} channels, expected {self.score_channels}')
         return [
             torch.cat([e[:, k:k + 1] for e in score_maps if e.shape[1] > k],
                       dim=1) for k in range(self.num_scales)

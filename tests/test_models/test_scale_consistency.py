@@ -1,0 +1,147 @@
+"""Euclidean and Scale Consistency losses, and the GT pyramid."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hsrcount.models import (EuclideanLoss, ScaleConsistencyLoss,
+                             build_gt_pyramid)
+
+
+def _bilinear_up(x, k):
+    """Bilinear upsampling by k, align_corners=False, written out (numpy)."""
+    h, w = x.shape
+    out = np.zeros((h * k, w * k))
+    for oy in range(h * k):
+        for ox in range(w * k):
+            sy = max((oy + 0.5) / k - 0.5, 0)
+            sx = max((ox + 0.5) / k - 0.5, 0)
+            y0, x0 = min(int(math.floor(sy)), h - 1), min(
+                int(math.floor(sx)), w - 1)
+            y1, x1 = min(y0 + 1, h - 1), min(x0 + 1, w - 1)
+            fy, fx = sy - y0, sx - x0
+            out[oy, ox] = ((1 - fy) * (1 - fx) * x[y0, x0] +
+                           (1 - fy) * fx * x[y0, x1] +
+                           fy * (1 - fx) * x[y1, x0] + fy * fx * x[y1, x1])
+    return out
+
+
+def _pyramid_level(d, k):
+    h, w = d.shape
+    pooled = d.reshape(h // k, k, w // k, k).mean(axis=(1, 3))
+    return _bilinear_up(pooled, k)
+
+
+def test_gt_pyramid_matches_hand_computation():
+    torch.manual_seed(0)
+    d = torch.rand(1, 1, 8, 12, dtype=torch.float64)
+    pyramid = build_gt_pyramid(d, kernels=(1, 2, 4))
+    assert torch.equal(pyramid[0], d)
+    for level, k in zip(pyramid[1:], (2, 4)):
+        np.testing.assert_allclose(level[0, 0].numpy(),
+                                   _pyramid_level(d[0, 0].numpy(), k),
+                                   rtol=1e-10)
+
+
+def test_gt_pyramid_keeps_the_count():
+    torch.manual_seed(0)
+    d = torch.zeros(2, 1, 32, 48)
+    d[:, :, 3:29, 5:40] = torch.rand(2, 1, 26, 35)
+    d[:, :, 0, 0] = 1.0  # mass in a corner: the border keeps it too
+    for level in build_gt_pyramid(d):
+        assert level.shape == d.shape
+        torch.testing.assert_close(level.sum((1, 2, 3)), d.sum((1, 2, 3)))
+    # Not a multiple of the kernel: padded, most of the mass kept.
+    odd = torch.rand(1, 1, 21, 19)
+    level = build_gt_pyramid(odd, kernels=(4, ))[0]
+    assert level.shape == odd.shape
+    assert abs(level.sum() / odd.sum() - 1) < 0.1
+
+
+def test_euclidean_loss_hand_computation():
+    pred = torch.tensor([[[[1., 2.], [3., 4.]]]])
+    gt = torch.tensor([[[[0., 2.], [1., 1.]]]])
+    mask = torch.tensor([[[[1., 1.], [1., 0.]]]])
+    # Valid: (1-0)^2 + 0 + (3-1)^2 = 5 over 3 valid pixels.
+    out = EuclideanLoss(loss_weight=2.0)(pred, gt, mask)
+    torch.testing.assert_close(out['loss_density'], torch.tensor(2 * 5 / 6))
+    full = EuclideanLoss()(pred, gt)['loss_density']
+    torch.testing.assert_close(full, torch.tensor((5 + 9) / 8))
+
+
+def test_scale_consistency_hand_computation():
+    torch.manual_seed(0)
+    gt = torch.rand(2, 1, 8, 8, dtype=torch.float64)
+    mask = torch.ones_like(gt)
+    mask[1, :, 6:, :] = 0
+    d0 = torch.rand_like(gt)
+    scales = [torch.rand_like(gt) for _ in range(3)]
+    lambdas = (0.5, 2.0, 3.0)
+    loss = ScaleConsistencyLoss(lambdas=lambdas, kernels=(1, 2, 4))
+    out = loss(d0, gt, mask, scale_outputs=scales)
+    assert list(out) == ['loss_density', 'loss_scale1', 'loss_scale2',
+                         'loss_scale3']
+    n_valid = 2 * 64 - 16
+    gt_np, m_np = (gt * mask).numpy(), mask.numpy()
+    expected0 = ((d0.numpy() - gt_np)**2 * m_np).sum() / (2 * n_valid)
+    np.testing.assert_allclose(out['loss_density'].item(), expected0)
+    for i, (k, lam) in enumerate(zip((1, 2, 4), lambdas)):
+        level = np.stack([_pyramid_level(gt_np[n, 0], k)
+                          for n in range(2)])[:, None]
+        expected = lam * ((scales[i].numpy() - level)**2 * m_np).sum() / (
+            2 * n_valid)
+        np.testing.assert_allclose(out[f'loss_scale{i + 1}'].item(),
+                                   expected, rtol=1e-10)
+
+
+def test_gt_outside_the_mask_is_ignored():
+    torch.manual_seed(0)
+    gt = torch.rand(1, 1, 16, 16)
+    mask = torch.ones_like(gt)
+    mask[..., 8:] = 0
+    preds = [torch.rand_like(gt) for _ in range(6)]
+    loss = ScaleConsistencyLoss()
+    a = loss(preds[0], gt, mask, scale_outputs=preds[1:])
+    gt2 = gt.clone()
+    gt2[..., 8:] += 5.0  # changes only the masked-out half
+    b = loss(preds[0], gt2, mask, scale_outputs=preds[1:])
+    for key in a:
+        torch.testing.assert_close(a[key], b[key])
+
+
+def test_learnable_weights_uncertainty_form():
+    torch.manual_seed(0)
+    loss = ScaleConsistencyLoss(lambdas=(1., 2., 4., 1., 1.), learnable=True)
+    lam = loss.current_lambdas()
+    torch.testing.assert_close(lam, torch.tensor([1., 2., 4., 1., 1.]))
+    gt = torch.rand(1, 1, 16, 16)
+    preds = [torch.rand_like(gt, requires_grad=True) for _ in range(6)]
+    out = loss(preds[0], gt, None, scale_outputs=preds[1:])
+    fixed = ScaleConsistencyLoss(lambdas=(1., 1., 1., 1., 1.))(
+        preds[0], gt, None, scale_outputs=preds[1:])
+    for i in range(5):
+        # exp(-s) * L + s with s = -log(lambda).
+        expected = lam[i] * fixed[f'loss_scale{i + 1}'] - lam[i].log()
+        torch.testing.assert_close(out[f'loss_scale{i + 1}'], expected)
+        assert out[f'lambda_scale{i + 1}'].item() == pytest.approx(
+            lam[i].item())
+    sum(v for k, v in out.items() if 'loss' in k).backward()
+    assert loss.log_vars.grad is not None
+    # d/ds (exp(-s) L + s) = 1 - lambda L: positive while lambda L < 1.
+    torch.testing.assert_close(
+        loss.log_vars.grad,
+        1 - torch.stack([lam[i] * fixed[f'loss_scale{i + 1}']
+                         for i in range(5)]).detach())
+
+
+def test_errors():
+    with pytest.raises(ValueError, match='needs 5 scale outputs, got none'):
+        ScaleConsistencyLoss()(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4,
+                                                                   4))
+    with pytest.raises(ValueError, match='3 lambdas for 5 kernels'):
+        ScaleConsistencyLoss(lambdas=(1, 1, 1))
+    with pytest.raises(ValueError, match='positive'):
+        ScaleConsistencyLoss(lambdas=(1, 0, 1, 1, 1), learnable=True)
+    with pytest.raises(ValueError, match='differ in shape'):
+        EuclideanLoss()(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 5))

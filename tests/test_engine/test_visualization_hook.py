@@ -115,3 +115,75 @@ def test_unreadable_image_names_the_file(tmp_path):
             [make_output(str(bad), 8, 8)])
     with pytest.raises(ValueError, match='interval'):
         CrowdVisualizationHook(interval=0)
+
+
+class ToyCounter(torch.nn.Module):
+    """Predicts a flat density holding 1.5 x the GT count."""
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        for img, sample in zip(inputs, data_samples):
+            h, w = img.shape[-2:]
+            sample.pred_density = torch.full((1, h, w),
+                                             1.5 * sample.gt_count / (h * w))
+            sample.pred_count = float(sample.pred_density.data.sum())
+        return data_samples
+
+
+class ToyDataset(torch.utils.data.Dataset):
+
+    def __init__(self, items):
+        self.items = items  # (img_path, h, w, gt_count)
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, idx):
+        img_path, h, w, gt_count = self.items[idx]
+        sample = make_output(img_path, h, w)
+        sample.gt_count = float(gt_count)
+        return dict(inputs=torch.zeros(3, h, w), data_samples=sample)
+
+
+def test_runner_test_loop_with_metric_and_show_dir(tmp_path):
+    from mmengine.model import BaseModel
+    from mmengine.runner import Runner
+
+    class Model(BaseModel):
+
+        def __init__(self):
+            super().__init__()
+            self.counter = ToyCounter()
+
+        def forward(self, inputs, data_samples=None, mode='tensor'):
+            return self.counter(inputs, data_samples, mode)
+
+    items = [(write_image(tmp_path / f'img{i}.jpg', 12, 16), 12, 16, count)
+             for i, count in enumerate((2, 4, 6))]
+    runner = Runner(
+        model=Model(),
+        work_dir=str(tmp_path / 'work'),
+        test_dataloader=dict(
+            dataset=ToyDataset(items),
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate'),
+            batch_size=2),
+        test_evaluator=dict(type='CrowdCountingMetric', game_levels=(1, )),
+        test_cfg=dict(),
+        default_hooks=dict(
+            visualization=dict(
+                type='CrowdVisualizationHook', draw=True,
+                test_out_dir='vis')),
+        visualizer=dict(type='CrowdLocalVisualizer', name='runner_vis',
+                        panel_width=PANEL_WIDTH),
+        default_scope='hsrcount')
+    metrics = runner.test()
+    # Errors are 0.5 x the GT counts 2, 4, 6.
+    assert metrics['MAE'] == pytest.approx(2.0)
+    assert metrics['MSE'] == pytest.approx(np.sqrt((1 + 4 + 9) / 3))
+    # GAME(1) uses the one GT point at (1, 2) (top-left cell) and a flat
+    # density of 1.5 c spread over four equal cells: |1.5c/4 - 1| + 3 * 1.5c/4.
+    assert metrics['GAME1'] == pytest.approx((2.5 + 5.0 + 8.0) / 3)
+    out_dir = osp.join(runner.work_dir, runner.timestamp, 'vis')
+    for i in range(3):
+        drawn = cv2.imread(osp.join(out_dir, f'img{i}.png'))
+        assert drawn.shape == expected_shape(12, 16)

@@ -45,18 +45,24 @@ class CrowdCountingMetric(BaseMetric):
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Prefix of the metric keys, e.g. ``'val'``
             gives ``'val/MAE'``. Defaults to None (keys ``'MAE'``, ...).
+        collect_dir (str, optional): Shared directory for gathering on CPU
+            across machines. Defaults to None (a temporary one).
     """
 
     def __init__(self,
                  game_levels: Sequence[int] = (),
                  per_scene: bool = False,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
+                 prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        super().__init__(
+            collect_device=collect_device,
+            prefix=prefix,
+            collect_dir=collect_dir)
         game_levels = tuple(game_levels)
-        if any(not isinstance(level, int) or level < 0
-               for level in game_levels) or len(set(game_levels)) != len(
-                   game_levels):
+        valid = all(isinstance(level, int) and level >= 0
+                    for level in game_levels)
+        if not valid or len(set(game_levels)) != len(game_levels):
             raise ValueError('game_levels must be distinct non-negative '
                              f'integers, got {game_levels}')
         self.game_levels = game_levels

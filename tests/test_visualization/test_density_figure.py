@@ -17,7 +17,9 @@ def centre(drawn, col, panel_width, panel_height, title_height, row=0):
 
 
 def test_panel_titles_write_counts():
-    assert panel_titles(12, 11.345) == ['Image', 'GT: 12.0', 'Prediction: 11.3']
+    assert panel_titles(12, 11.345) == [
+        'Image', 'GT: 12.0', 'Prediction: 11.3'
+    ]
     assert panel_titles() == ['Image', 'GT', 'Prediction']
     assert panel_titles(3, 4.25, titles=('a', 'b', 'c')) == [
         'a', 'b: 3.0', 'c: 4.2'

@@ -94,6 +94,8 @@ class SyntheticCrowdDataset(CustomPointsDataset):
     def __init__(self, data_root, split='train', num_images=100,
                  img_size=(192, 256), count_range=(3, 150), seed=0,
                  **kwargs):
+        if num_images < 1:
+            raise ValueError(f'num_images must be >= 1, got {num_images}')
         self.params = dict(
             version=_GENERATOR_VERSION, split=split,
             num_images=int(num_images), img_size=[int(s) for s in img_size],

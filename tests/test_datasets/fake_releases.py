@@ -1,0 +1,255 @@
+"""Write tiny fake copies of the dataset releases, in their own formats.
+
+Each writer lays files out as the authors release them (tiny images, .mat
+files whose structs and cells load back with :func:`scipy.io.loadmat` the
+way the real ones do) and returns what it wrote, so tests can check the
+readers against values they did not compute with the code under test.
+
+Points are written 1-based, as MATLAB annotations are. Every fake ROI is the
+rectangle :data:`ROI_ROWS` x :data:`ROI_COLS` (0-based pixels); points made
+by :func:`inside_points` land inside it, those of :func:`outside_points`
+off it.
+"""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
+import scipy.io
+
+IMG_SHAPE = (10, 12)
+ROI_ROWS = (2, 8)  # 0-based rows 2..7 are inside.
+ROI_COLS = (3, 9)  # 0-based cols 3..8 are inside.
+
+
+def roi_mask(shape=IMG_SHAPE):
+    """The fake ROI as a (H, W) uint8 mask."""
+    mask = np.zeros(shape, dtype=np.uint8)
+    mask[ROI_ROWS[0]:ROI_ROWS[1], ROI_COLS[0]:ROI_COLS[1]] = 1
+    return mask
+
+
+def roi_polygon():
+    """The fake ROI's corners as 1-based MATLAB vertices, (4, 1) x and y."""
+    x0, x1 = ROI_COLS[0] + 1, ROI_COLS[1]  # 1-based first and last column
+    y0, y1 = ROI_ROWS[0] + 1, ROI_ROWS[1]
+    xs = np.array([[x0], [x1], [x1], [x0]], dtype=np.float64)
+    ys = np.array([[y0], [y0], [y1], [y1]], dtype=np.float64)
+    return xs, ys
+
+
+def inside_points(n, seed):
+    """``n`` 1-based (x, y) points inside the ROI, (n, 2) float64."""
+    rng = np.random.default_rng(seed)
+    # 1-based pixel k covers [k - 0.5, k + 0.5); keep 0.1 off the borders.
+    xs = rng.uniform(ROI_COLS[0] + 0.6, ROI_COLS[1] + 0.4, n)
+    ys = rng.uniform(ROI_ROWS[0] + 0.6, ROI_ROWS[1] + 0.4, n)
+    return np.stack([xs, ys], axis=1)
+
+
+def outside_points(n):
+    """``n`` 1-based (x, y) points outside the ROI but on the image."""
+    xs = np.linspace(1.0, IMG_SHAPE[1], n)
+    ys = np.full(n, float(IMG_SHAPE[0]))  # the last row, below the ROI
+    return np.stack([xs, ys], axis=1)
+
+
+def write_image(path, shape=IMG_SHAPE, value=0):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    assert cv2.imwrite(path, np.full(shape, value, dtype=np.uint8))
+
+
+def frame_cell(locs, field='loc'):
+    """A MATLAB 1xF cell of structs with one field, as savemat writes it."""
+    cell = np.empty((1, len(locs)), dtype=object)
+    for j, loc in enumerate(locs):
+        cell[0, j] = {field: loc}
+    return cell
+
+
+def savemat(path, variables):
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    scipy.io.savemat(path, variables)
+
+
+def truncate(path, keep=0.5):
+    """Cut a file to a fraction of its bytes, like an interrupted copy."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    with open(path, 'wb') as f:
+        f.write(data[:int(len(data) * keep)])
+
+
+def frame_counts(index):
+    """Deterministic (inside, outside) head counts of frame ``index``."""
+    return index % 5 + 1, index % 3
+
+
+def write_ucsd(root, num_seqs=10, frames_per_seq=200, roi='mask'):
+    """A fake UCSD release (``vidf/`` and ``vidf-cvpr/``).
+
+    Args:
+        root (str): Where to write.
+        num_seqs (int): Sequences ``vidf1_33_000`` on.
+        frames_per_seq (int): Frames per sequence.
+        roi (str): ``'mask'`` (struct with ``xi``, ``yi`` and ``mask``, as
+            released) or ``'polygon'`` (``xi`` and ``yi`` only).
+
+    Returns:
+        dict: Global 1-based frame index -> (img_path, 1-based inside
+        points (N, 2)).
+    """
+    expected = {}
+    for seq in range(num_seqs):
+        name = f'vidf1_33_{seq:03d}'
+        locs = []
+        for j in range(1, frames_per_seq + 1):
+            index = seq * frames_per_seq + j
+            n_in, n_out = frame_counts(index)
+            inside = inside_points(n_in, seed=index)
+            pts = np.concatenate([inside, outside_points(n_out)])
+            # UCSD's loc has a third column (z); the readers drop it.
+            locs.append(np.concatenate([pts, np.ones((len(pts), 1))], 1))
+            img_path = osp.join(root, 'vidf', f'{name}.y',
+                                f'{name}_f{j:03d}.png')
+            write_image(img_path)
+            expected[index] = (img_path, inside)
+        savemat(
+            osp.join(root, 'vidf-cvpr', f'{name}_frame_full.mat'),
+            dict(frame=frame_cell(locs)))
+    xs, ys = roi_polygon()
+    struct = dict(xi=xs, yi=ys)
+    if roi == 'mask':
+        struct['mask'] = roi_mask().astype(bool)
+    savemat(
+        osp.join(root, 'vidf-cvpr', 'vidf1_33_roi_mainwalkway.mat'),
+        dict(roi=struct))
+    return expected
+
+
+def write_mall(root, num_frames=2000):
+    """A fake Mall release: frames/, mall_gt.mat and perspective_roi.mat.
+
+    Returns:
+        dict: 1-based frame index -> (img_path, 1-based inside points).
+    """
+    expected, locs, counts = {}, [], []
+    for j in range(1, num_frames + 1):
+        n_in, n_out = frame_counts(j)
+        inside = inside_points(n_in, seed=j)
+        locs.append(np.concatenate([inside, outside_points(n_out)]))
+        counts.append(n_in + n_out)
+        img_path = osp.join(root, 'frames', f'seq_{j:06d}.jpg')
+        write_image(img_path)
+        expected[j] = (img_path, inside)
+    savemat(
+        osp.join(root, 'mall_gt.mat'),
+        dict(frame=frame_cell(locs), count=np.array(counts, float)[:, None]))
+    savemat(
+        osp.join(root, 'perspective_roi.mat'),
+        dict(
+            pMapN=np.ones(IMG_SHAPE),
+            roi=dict(mask=roi_mask().astype(bool))))
+    return expected
+
+
+WORLDEXPO_TRAIN_FRAMES = {
+    # scene: frame names as the release spells them (200247 uses '-').
+    '100061': ['100061_A08DJDJ00-00000001', '100061_A08DJDJ00-00000002'],
+    '200247': ['200247-20100705-120000_1'],
+}
+WORLDEXPO_TEST_SCENES = ('104207', '200608', '200702', '202201', '500717')
+
+
+def write_worldexpo(root, frames_per_test_scene=2, point_key='point_position'):
+    """A fake WorldExpo'10 release (``train_*`` flat, ``test_*`` per scene).
+
+    Args:
+        root (str): Where to write.
+        frames_per_test_scene (int): Test frames per test scene.
+        point_key (str): The label variable of the test labels; train
+            labels always use ``point_position``.
+
+    Returns:
+        dict: split -> list of (scene, img_path, 1-based inside points),
+        in the order the reader lists them (scene, then frame name).
+    """
+    xs, ys = roi_polygon()
+    expected = dict(train=[], test=[])
+    seed = 0
+    frames = dict(
+        train=WORLDEXPO_TRAIN_FRAMES,
+        test={
+            scene: [f'{scene}_clip_{k:03d}'
+                    for k in range(1, frames_per_test_scene + 1)]
+            for scene in WORLDEXPO_TEST_SCENES
+        })
+    for split, scenes in frames.items():
+        for scene, names in sorted(scenes.items()):
+            savemat(
+                osp.join(root, f'{split}_label', scene, 'roi.mat'),
+                dict(maskVerticesXCoordinates=xs,
+                     maskVerticesYCoordinates=ys))
+            for name in sorted(names):
+                seed += 1
+                n_in, n_out = frame_counts(seed)
+                inside = inside_points(n_in, seed=seed)
+                pts = np.concatenate([inside, outside_points(n_out)])
+                key = 'point_position' if split == 'train' else point_key
+                savemat(
+                    osp.join(root, f'{split}_label', scene, f'{name}.mat'),
+                    {key: pts, 'point_num': np.array([[len(pts)]])})
+                sub = '' if split == 'train' else scene
+                img_path = osp.join(root, f'{split}_frame', sub, f'{name}.jpg')
+                write_image(img_path)
+                expected[split].append((scene, img_path, inside))
+    return expected
+
+
+TRANCOS_SETS = dict(
+    training=['image-1-000001', 'image-1-000002'],
+    validation=['image-2-000010'],
+    test=['image-3-000100', 'image-3-000101'])
+
+
+def write_trancos(root):
+    """A fake TRANCOS v3 release (``images/``, ``image_sets/``).
+
+    Returns:
+        dict: image stem -> (img_path, mask path, 1-based inside points).
+    """
+    expected, seed = {}, 0
+    os.makedirs(osp.join(root, 'image_sets'))
+    for set_name, stems in TRANCOS_SETS.items():
+        with open(osp.join(root, 'image_sets', f'{set_name}.txt'), 'w') as f:
+            f.write(''.join(f'{stem}.jpg\n' for stem in stems))
+        for stem in stems:
+            seed += 1
+            n_in, n_out = frame_counts(seed)
+            inside = inside_points(n_in, seed=seed)
+            pts = np.concatenate([inside, outside_points(n_out)])
+            img_path = osp.join(root, 'images', f'{stem}.jpg')
+            write_image(img_path)
+            with open(osp.join(root, 'images', f'{stem}.txt'), 'w') as f:
+                f.write(''.join(f'{x:.6f}\t{y:.6f}\n' for x, y in pts))
+            mask_path = osp.join(root, 'images', f'{stem}mask.mat')
+            savemat(mask_path, dict(BW=roi_mask().astype(bool)))
+            expected[stem] = (img_path, mask_path, inside)
+    return expected
+
+
+def write_ucf_cc_50(root, num_images=50):
+    """A fake UCF_CC_50 release (``N.jpg`` and ``N_ann.mat``).
+
+    Returns:
+        dict: 1-based image number -> (img_path, 1-based points).
+    """
+    expected = {}
+    for i in range(1, num_images + 1):
+        pts = np.concatenate(
+            [inside_points(i % 4 + 1, seed=i), outside_points(i % 2)])
+        img_path = osp.join(root, f'{i}.jpg')
+        write_image(img_path)
+        savemat(osp.join(root, f'{i}_ann.mat'), dict(annPoints=pts))
+        expected[i] = (img_path, pts)
+    return expected

@@ -363,10 +363,11 @@ class TrancosDataset(BaseCrowdDataset):
                                                     # e.g. image-1-000001.jpg
 
     The mask is looked up as ``<name>mask.mat`` (the release's spelling) and,
-    failing that, ``<name> mask.mat``. Each entry carries ``roi_path``; the
-    loading transform reads it with :func:`load_roi_file`. Only vehicles
-    whose dot falls inside the mask count (the GAME protocol evaluates
-    inside the ROI), and ``gt_points`` holds just those.
+    failing that, ``<name> mask.mat``. Each entry carries its ``roi_path``;
+    :meth:`get_data_info` reads it with :func:`load_roi_file` into ``roi``,
+    so the 1244 masks are never all held in memory. Only vehicles whose dot
+    falls inside the mask count (the GAME protocol evaluates inside the
+    ROI), and ``gt_points`` holds just those.
 
     Args:
         data_root (str): The ``TRANCOS_v3`` folder.
@@ -428,3 +429,9 @@ class TrancosDataset(BaseCrowdDataset):
                     gt_points=points,
                     gt_count=len(points)))
         return data_list
+
+    def get_data_info(self, idx):
+        """The entry ``idx`` with its mask, (H, W) uint8, read as ``roi``."""
+        info = super().get_data_info(idx)
+        info['roi'] = load_roi_file(info['roi_path'])
+        return info

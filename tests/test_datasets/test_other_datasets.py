@@ -266,8 +266,8 @@ def test_trancos_splits(tmp_path, split, sets):
         img_path, mask_path, inside = expected[stem]
         assert_entry(info, img_path, inside)
         assert info['roi_path'] == mask_path
-        np.testing.assert_array_equal(
-            load_roi_file(info['roi_path']), fake.roi_mask())
+        np.testing.assert_array_equal(info['roi'], fake.roi_mask())
+        assert info['roi'].dtype == np.uint8
 
 
 def test_trancos_errors(tmp_path):
@@ -318,6 +318,32 @@ def test_load_roi_file_formats(tmp_path):
         load_roi_file(str(tmp_path / 'other.mat'))
     with pytest.raises(FileNotFoundError, match='absent.mat'):
         load_roi_file(str(tmp_path / 'absent.mat'))
+
+
+@pytest.mark.parametrize('family', ['UCSDDataset', 'MallDataset',
+                                    'WorldExpoDataset', 'TrancosDataset'])
+def test_roi_reaches_the_loading_transforms(tmp_path, family):
+    """Each family's ROI arrives as ``gt_roi`` through the real pipeline."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('hsrcount')
+    root = str(tmp_path)
+    write, kwargs = {
+        'UCSDDataset': (lambda r: fake.write_ucsd(r, 1, 2),
+                        dict(train_range=(1, 1))),
+        'MallDataset': (lambda r: fake.write_mall(r, 2),
+                        dict(train_range=(1, 1))),
+        'WorldExpoDataset': (fake.write_worldexpo, {}),
+        'TrancosDataset': (fake.write_trancos, {}),
+    }[family]
+    write(root)
+    dataset = DATASETS.build(
+        dict(type=family, data_root=root, split='train',
+             pipeline=[dict(type='LoadCrowdImageFromFile'),
+                       dict(type='LoadCrowdAnnotations')], **kwargs))
+    results = dataset[0]
+    assert results['img'].shape == fake.IMG_SHAPE + (3, )
+    np.testing.assert_array_equal(results['gt_roi'], fake.roi_mask())
+    assert len(results['gt_points']) == results['gt_count']
 
 
 # ----------------------------------------------------------- UCF_CC_50

@@ -112,3 +112,18 @@ def test_errors():
         ScaleFocusModule(mode='channel+spatial')
     with pytest.raises(ValueError, match='3 feature levels'):
         ScaleFocusModule()(tuple(torch.zeros(1, 8, 2, 2) for _ in range(3)))
+
+
+def test_init_keeps_hidden_units_alive():
+    """Each hidden FC unit must pass gradient from the first step."""
+    torch.manual_seed(0)
+    sfm = ScaleFocusModule(in_channels=(128, 256))
+    sfm.init_weights()
+    fc1 = sfm.blocks[0].channel.fc1
+    assert (fc1.bias == 1.0).all()
+    assert abs(fc1.weight.std().item() - 0.01) < 2e-3
+    feats = (torch.rand(2, 128, 4, 4), torch.rand(2, 256, 2, 2))
+    sum(o.sum() for o in sfm(feats)).backward()
+    for block in sfm.blocks:
+        assert (block.channel.fc1.weight.grad.abs().sum(1) > 0).all()
+        assert (block.channel.fc2.weight.grad.abs().sum(0) > 0).all()

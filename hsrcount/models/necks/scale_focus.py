@@ -117,9 +117,15 @@ class ScaleFocusModule(BaseModule):
     - ``'none'``: identity, no parameters (Table 5, Backbone + SRM row).
 
     Paper ambiguities, as chosen here: the FCs of eq. 2 and the 7x7 conv of
-    eq. 4 have biases; the hidden width is ``max(1, C // r)``; all layers are
-    initialised from N(0, 0.01) with zero bias (sec. 4.1: layers not taken
-    from VGG-16), so every gate starts near 0.5.
+    eq. 4 have biases; the hidden width is ``max(1, C // r)``; weights are
+    initialised from N(0, 0.01) (sec. 4.1: layers not taken from VGG-16),
+    biases to 0 except the first FC's, which start at ``fc1_bias_init``
+    (1.0). Why: with r = 64 a level has only 2 to 8 hidden units; with a zero
+    bias a unit whose random weights give ``W1 z < 0`` for the non-negative
+    pooled features is dead from the first step (no gradient ever reaches
+    it or the matching column of ``W2``), and at level 1 both units dying
+    switches the channel focus off for good. A positive bias starts every
+    unit active; the gates still start near 0.5.
 
     Args:
         in_channels (Sequence[int]): Channels of each level.
@@ -127,6 +133,8 @@ class ScaleFocusModule(BaseModule):
         reduction (int): Channel-focus ratio r. Default: 64.
         mode (str): How the two focuses combine. Default: 'channel_spatial'.
         kernel_size (int): Spatial-focus conv kernel. Default: 7.
+        fc1_bias_init (float): Initial bias of the channel-reduction FC,
+            set by :meth:`init_weights` after ``init_cfg``. Default: 1.0.
         init_cfg (dict | list[dict], optional): Initialisation config.
     """
 
@@ -135,6 +143,7 @@ class ScaleFocusModule(BaseModule):
                  reduction=64,
                  mode='channel_spatial',
                  kernel_size=7,
+                 fc1_bias_init=1.0,
                  init_cfg=dict(
                      type='Normal', layer=['Conv2d', 'Linear'], std=0.01,
                      bias=0)):
@@ -147,9 +156,17 @@ class ScaleFocusModule(BaseModule):
                              f'{reduction}')
         self.in_channels = tuple(in_channels)
         self.mode = mode
+        self.fc1_bias_init = fc1_bias_init
         self.blocks = nn.ModuleList(
             FocusBlock(c, reduction, mode, kernel_size)
             for c in self.in_channels)
+
+    def init_weights(self):
+        """Apply ``init_cfg``, then start the hidden FC units active."""
+        super().init_weights()
+        for block in self.blocks:
+            if block.channel is not None:
+                nn.init.constant_(block.channel.fc1.bias, self.fc1_bias_init)
 
     def forward(self, feats):
         """Refine each level.

@@ -143,7 +143,9 @@ def main():
             f'**{ref / ours:.0f}x faster**.', '',
             f'Machine: {os.cpu_count()}-core CPU ({cpu}), Python '
             f'{platform.python_version()}, numpy {np.__version__}, scipy '
-            f'{scipy.__version__}, one process.', '',
+            f'{scipy.__version__}, one process. The machine was shared '
+            'with other jobs, so single times vary (up to a few x); the '
+            'speed-up holds for every image.', '',
             'Command: `OMP_NUM_THREADS=1 python tools/benchmark_density.py '
             f'--data-root {args.data_root} --num {args.num} '
             f'--ref-max-heads {args.ref_max_heads} --write-doc`', ''

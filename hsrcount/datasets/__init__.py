@@ -1,11 +1,17 @@
 from .base import BaseCrowdDataset
 from .custom import CustomPointsDataset
+from .mall import MallDataset
 from .shanghaitech import ShanghaiTechDataset
 from .synthetic import SyntheticCrowdDataset
+from .trancos import TrancosDataset
 from .transforms import *  # noqa: F401,F403
+from .ucf_cc_50 import UCFCC50Dataset
+from .ucsd import UCSDDataset
+from .worldexpo import WorldExpoDataset
 from .wrappers import PatchRepeatDataset
 
 __all__ = [
     'BaseCrowdDataset', 'CustomPointsDataset', 'ShanghaiTechDataset',
-    'SyntheticCrowdDataset', 'PatchRepeatDataset'
+    'SyntheticCrowdDataset', 'PatchRepeatDataset', 'UCSDDataset',
+    'MallDataset', 'WorldExpoDataset', 'TrancosDataset', 'UCFCC50Dataset'
 ]

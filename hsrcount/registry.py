@@ -19,7 +19,11 @@ from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import OPTIM_WRAPPER_CONSTRUCTORS as \
+    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS
 from mmengine.registry import OPTIM_WRAPPERS as MMENGINE_OPTIM_WRAPPERS
+from mmengine.registry import OPTIMIZERS as MMENGINE_OPTIMIZERS
+from mmengine.registry import PARAM_SCHEDULERS as MMENGINE_PARAM_SCHEDULERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISBACKENDS as MMENGINE_VISBACKENDS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
@@ -84,6 +88,12 @@ HOOKS = _child('hook', MMENGINE_HOOKS, 'hsrcount.engine')
 LOOPS = _child('loop', MMENGINE_LOOPS, 'hsrcount.engine')
 OPTIM_WRAPPERS = _child('optim_wrapper', MMENGINE_OPTIM_WRAPPERS,
                         'hsrcount.engine')
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+                                    'hsrcount.engine')
+OPTIMIZERS = _child('optimizer', MMENGINE_OPTIMIZERS, 'hsrcount.engine')
+PARAM_SCHEDULERS = _child('parameter scheduler', MMENGINE_PARAM_SCHEDULERS,
+                          'hsrcount.engine')
 VISUALIZERS = _child('visualizer', MMENGINE_VISUALIZERS,
                      'hsrcount.visualization')
 VISBACKENDS = _child('vis_backend', MMENGINE_VISBACKENDS,

@@ -1,0 +1,131 @@
+"""Opt-in speed-ups for inference: channels-last, torch.compile, TF32, AMP.
+
+Each switch trades something (compile time, precision) for speed, so none is
+on by default. They apply to a built crowd counter (e.g. from
+:func:`hsrcount.apis.init_model` or ``runner.model``)::
+
+    model = init_model(cfg, ckpt, device='cuda')
+    apply_fast_paths(model, channels_last=True, tf32=True)
+    with autocast_context('cuda', 'bf16'):
+        result = inference_model(model, img)
+
+Training has its own switches: ``tools/train.py --amp`` (MMEngine's
+``AmpOptimWrapper`` in bfloat16) and the config key ``compile = True``
+(MMEngine's Runner then compiles ``model.train_step``).
+"""
+import contextlib
+
+import torch
+import torch.nn as nn
+
+AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+
+# Sub-modules of CrowdCounter that hold all the tensor work. They are
+# compiled one by one: the counter's own forward builds data samples
+# (Python objects) that would break the compiled graph.
+_COMPILE_PARTS = ('backbone', 'neck', 'head')
+
+
+def _device_type(device):
+    """``'cuda'`` for ``'cuda:1'`` or ``torch.device('cuda', 1)``."""
+    return torch.device(device).type
+
+
+def autocast_context(device, dtype='bf16'):
+    """Mixed-precision context for inference on ``device``.
+
+    Args:
+        device (str | torch.device): Where the model runs, e.g. ``'cpu'``,
+            ``'cuda:0'``.
+        dtype (str | None): ``'bf16'``, ``'fp16'`` or None (full precision:
+            a context that does nothing).
+
+    Returns:
+        contextlib.AbstractContextManager: ``torch.autocast`` for the device
+        type, or a null context when ``dtype`` is None.
+    """
+    if dtype is None:
+        return contextlib.nullcontext()
+    if dtype not in AMP_DTYPES:
+        raise ValueError(f'autocast_context: dtype must be one of '
+                         f'{sorted(AMP_DTYPES)} or None, got {dtype!r}')
+    return torch.autocast(_device_type(device), dtype=AMP_DTYPES[dtype])
+
+
+def set_tf32(enabled):
+    """Let (or forbid) CUDA matmuls and cuDNN convs use TF32 for float32.
+
+    This is a process-wide setting. Note that PyTorch lets cuDNN convs use
+    TF32 by default, so an honest full-precision measurement calls
+    ``set_tf32(False)``. It has no effect on CPU computations.
+
+    Args:
+        enabled (bool): True for TF32, False for IEEE float32.
+
+    Returns:
+        dict: The previous settings, to pass to :func:`restore_tf32`.
+    """
+    matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn.conv
+    previous = dict(matmul=matmul.fp32_precision, conv=conv.fp32_precision)
+    precision = 'tf32' if enabled else 'ieee'
+    matmul.fp32_precision = precision
+    conv.fp32_precision = precision
+    return previous
+
+
+def restore_tf32(previous):
+    """Undo :func:`set_tf32`.
+
+    Args:
+        previous (dict): What :func:`set_tf32` returned.
+    """
+    torch.backends.cuda.matmul.fp32_precision = previous['matmul']
+    torch.backends.cudnn.conv.fp32_precision = previous['conv']
+
+
+def _inputs_to_channels_last(module, args, kwargs):
+    """Forward pre-hook: make the (N, C, H, W) input channels-last."""
+    if args and isinstance(args[0], torch.Tensor) and args[0].dim() == 4:
+        args = (args[0].contiguous(memory_format=torch.channels_last),
+                ) + tuple(args[1:])
+    return args, kwargs
+
+
+def apply_fast_paths(model, channels_last=False, compile=False, tf32=False):
+    """Switch on inference speed-ups of a crowd counter, in place.
+
+    Args:
+        model (nn.Module): A :class:`CrowdCounter` (or any module; then
+            ``compile`` compiles the whole module).
+        channels_last (bool): Store conv weights and the backbone's input in
+            channels-last (NHWC) memory format, which tensor-core convs on
+            GPUs prefer. The values do not change, only their layout.
+        compile (bool | dict): ``torch.compile`` the backbone, neck and head
+            (each with ``nn.Module.compile``); a dict is passed to it as
+            keyword arguments, e.g. ``dict(mode='max-autotune')``. The first
+            call per input shape is slow (compilation).
+        tf32 (bool): Allow TF32 for float32 matmuls and convs on CUDA
+            (process-wide, see :func:`set_tf32`). False leaves the current
+            setting as it is.
+
+    Returns:
+        nn.Module: ``model`` itself.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f'apply_fast_paths: model must be an nn.Module, got '
+                        f'{type(model).__name__}')
+    if tf32:
+        set_tf32(True)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+        entry = getattr(model, 'backbone', None)
+        entry = model if entry is None else entry
+        entry.register_forward_pre_hook(
+            _inputs_to_channels_last, with_kwargs=True)
+    if compile:
+        options = compile if isinstance(compile, dict) else {}
+        parts = [getattr(model, name, None) for name in _COMPILE_PARTS]
+        parts = [p for p in parts if isinstance(p, nn.Module)]
+        for part in parts or [model]:
+            part.compile(**options)
+    return model

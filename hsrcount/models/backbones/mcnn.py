@@ -20,8 +20,9 @@ class MCNN(BaseModule):
 
     Each column is four convs (ReLU, "same" padding) with a 2x2 max pool
     after the first two, so the output has stride 4 and as many channels as
-    the columns' last widths together (8 + 10 + 12 = 30). MCNN's 1x1 output conv is the head's job: use
-    :class:`PlainHead` with ``in_channels=30, in_stride=4``.
+    the columns' last widths together (8 + 10 + 12 = 30). MCNN's 1x1 output
+    conv is the head's job: use :class:`PlainHead` with
+    ``in_channels=30, in_stride=4``.
 
     Args:
         columns (Sequence): ``(kernel_sizes, widths)`` per column.

@@ -128,8 +128,9 @@ class VGG16(BaseModule):
         if self.init_cfg is not None:
             checkpoint = self.init_cfg.get('checkpoint')
             if not checkpoint:
-                raise ValueError('VGG16: init_cfg of type Pretrained needs a '
-                                 '`checkpoint` (a path or torchvision://vgg16)')
+                raise ValueError(
+                    'VGG16: init_cfg of type Pretrained needs a `checkpoint` '
+                    '(a path or torchvision://vgg16)')
             state = CheckpointLoader.load_checkpoint(
                 checkpoint, map_location='cpu')
             if 'state_dict' in state:

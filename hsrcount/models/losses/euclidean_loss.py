@@ -28,8 +28,9 @@ def euclidean_loss(pred, target, valid_mask=None):
     if valid_mask is None:
         return diff.pow(2).sum() / (2 * diff.numel())
     if valid_mask.shape != pred.shape:
-        raise ValueError(f'euclidean_loss: valid_mask {tuple(valid_mask.shape)}'
-                         f' does not match the prediction {tuple(pred.shape)}')
+        raise ValueError(
+            f'euclidean_loss: valid_mask {tuple(valid_mask.shape)} does not '
+            f'match the prediction {tuple(pred.shape)}')
     valid_mask = valid_mask.to(pred.dtype)
     num_valid = valid_mask.sum().clamp(min=1)
     return (diff * valid_mask).pow(2).sum() / (2 * num_valid)

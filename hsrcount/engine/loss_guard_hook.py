@@ -58,7 +58,8 @@ class FiniteLossHook(Hook):
         Raises:
             FloatingPointError: A loss term is NaN or infinite. The message
                 names the 1-based iteration (as in the logs and in
-                ``iter_{N}.pth``) and lists every loss term.
+                ``iter_{N}.pth``; counted across epochs) and lists every
+                loss term.
         """
         if not outputs:
             return
@@ -72,7 +73,6 @@ class FiniteLossHook(Hook):
         terms = ', '.join(f'{name}={value:.6g}'
                           for name, value in losses.items())
         raise FloatingPointError(
-            f'iteration {runner.iter + 1} (epoch {runner.epoch + 1}, batch '
-            f'{batch_idx}): non-finite loss: {terms}. Training stopped '
-            'before saving this iteration; the last good checkpoint is '
-            'untouched.')
+            f'iteration {runner.iter + 1}: non-finite loss: {terms}. '
+            'Training stopped before saving this iteration; the last good '
+            'checkpoint is untouched.')

@@ -452,7 +452,7 @@ def test_nan_loss_stops_before_saving(tmp_path):
     with pytest.raises(FloatingPointError) as info:
         runner.train()
     message = str(info.value)
-    assert message.startswith('iteration 3 ')
+    assert message.startswith('iteration 3: non-finite loss: ')
     assert 'loss_mse=nan' in message and 'loss_l1=nan' in message
     assert 'loss=nan' in message
 
@@ -466,7 +466,6 @@ def test_nan_loss_stops_before_saving(tmp_path):
 
 class _FakeRunner:
     iter = 6
-    epoch = 0
 
 
 @pytest.mark.parametrize('bad', [float('inf'), float('-inf'), float('nan')])
@@ -478,7 +477,7 @@ def test_finite_loss_hook_names_terms(bad):
     with pytest.raises(FloatingPointError) as info:
         hook.after_train_iter(_FakeRunner(), 0, outputs=outputs)
     assert str(info.value).startswith(
-        f'iteration 7 (epoch 1, batch 0): non-finite loss: loss={bad}, '
+        f'iteration 7: non-finite loss: loss={bad}, '
         f'loss_a=0.5, loss_b={bad}.')
 
 

@@ -48,10 +48,15 @@ class BaseCrowdDataset(BaseDataset):
             pipeline=list(pipeline),
             test_mode=test_mode,
             **kwargs)
-        if len(self) == 0:
+
+    def filter_data(self):
+        """Refuse an empty dataset before MMEngine serialises it."""
+        data_list = super().filter_data()
+        if not data_list:
             raise FileNotFoundError(
                 f'{type(self).__name__}: no images found for split '
-                f'{split!r} under {data_root!r}. See {DATASET_DOC}.')
+                f'{self.split!r} under {self.data_root!r}. See {DATASET_DOC}.')
+        return data_list
 
     @staticmethod
     def check_points(points, source):

@@ -53,6 +53,26 @@ def points_to_pixels(points, shape):
     return np.stack([rows, cols], axis=1)
 
 
+def points_in_roi(points, roi):
+    """Which points lie inside the image and on a non-zero ROI pixel.
+
+    A point belongs to the pixel that contains it (:func:`points_to_pixels`),
+    the one convention of the whole project (density maps, ROIs, GAME cells).
+
+    Args:
+        points (np.ndarray): (N, 2) head positions, x then y.
+        roi (np.ndarray): (H, W) mask, non-zero inside.
+
+    Returns:
+        np.ndarray: (N, ) bool.
+    """
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    keep = points_inside(points, roi.shape)
+    rows, cols = points_to_pixels(points[keep], roi.shape).T
+    keep[keep] = roi[rows, cols] > 0
+    return keep
+
+
 def adaptive_sigmas(points, k=3, beta=0.3, fallback=4.0):
     """Geometry-adaptive kernel widths (eq. 7 of the paper).
 

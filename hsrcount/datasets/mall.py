@@ -6,9 +6,9 @@ import numpy as np
 
 from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
+from .density import points_in_roi
 from .trancos import (image_shape, load_mat, matlab_cells, mat_variable,
-                      points_in_roi, require_file, roi_struct_to_mask,
-                      struct_field)
+                      require_file, roi_struct_to_mask, struct_field)
 
 
 @DATASETS.register_module()

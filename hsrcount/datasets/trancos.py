@@ -1,7 +1,7 @@
 """TRANCOS (vehicles), and the MATLAB-file and ROI readers the families share.
 
 The readers (:func:`load_mat`, :func:`struct_field`, :func:`matlab_cells`,
-:func:`polygon_to_mask`, :func:`points_in_roi`, :func:`load_roi_file`) live
+:func:`polygon_to_mask`, :func:`load_roi_file`) live
 here because TRANCOS is the family whose ROI travels as a file: the loading
 transform calls :func:`load_roi_file` on an entry's ``roi_path``.
 """
@@ -14,6 +14,7 @@ from PIL import Image
 
 from hsrcount.registry import DATASETS
 from .base import DATASET_DOC, BaseCrowdDataset
+from .density import points_in_roi
 
 IMAGE_MASK_EXTS = ('.png', '.bmp', '.tif', '.tiff', '.jpg', '.jpeg')
 
@@ -216,27 +217,6 @@ def roi_struct_to_mask(roi, source, shape=None):
             shape, source)
     raise ValueError(f'{source}: the roi struct has neither a mask field nor '
                      f'a polygon xi/yi (fields: {", ".join(fields) or "-"})')
-
-
-def points_in_roi(points, roi):
-    """Which points fall on a non-zero ROI pixel.
-
-    Pixel centres sit at integer coordinates, so a 0-based point belongs to
-    the pixel ``(round(y), round(x))``; points off the image are outside.
-
-    Args:
-        points (np.ndarray): (N, 2) x, y, 0-based.
-        roi (np.ndarray): (H, W) mask.
-
-    Returns:
-        np.ndarray: (N, ) bool.
-    """
-    cols = np.floor(points[:, 0] + 0.5).astype(np.int64)
-    rows = np.floor(points[:, 1] + 0.5).astype(np.int64)
-    h, w = roi.shape
-    keep = (cols >= 0) & (cols < w) & (rows >= 0) & (rows < h)
-    keep[keep] = roi[rows[keep], cols[keep]] != 0
-    return keep
 
 
 def image_shape(path):

@@ -5,9 +5,9 @@ import re
 
 from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
+from .density import points_in_roi
 from .trancos import (image_shape, load_mat, matlab_cells, mat_variable,
-                      points_in_roi, require_file, roi_struct_to_mask,
-                      struct_field)
+                      require_file, roi_struct_to_mask, struct_field)
 
 SEQUENCE_DIR = re.compile(r'^vidf1_33_(\d{3})\.y$')
 

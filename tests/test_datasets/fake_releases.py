@@ -41,9 +41,10 @@ def roi_polygon():
 def inside_points(n, seed):
     """``n`` 1-based (x, y) points inside the ROI, (n, 2) float64."""
     rng = np.random.default_rng(seed)
-    # 1-based pixel k covers [k - 0.5, k + 0.5); keep 0.1 off the borders.
-    xs = rng.uniform(ROI_COLS[0] + 0.6, ROI_COLS[1] + 0.4, n)
-    ys = rng.uniform(ROI_ROWS[0] + 0.6, ROI_ROWS[1] + 0.4, n)
+    # 0-based pixel k covers [k, k + 1), i.e. 1-based [k + 1, k + 2); keep
+    # 0.1 off the borders.
+    xs = rng.uniform(ROI_COLS[0] + 1.1, ROI_COLS[1] + 0.9, n)
+    ys = rng.uniform(ROI_ROWS[0] + 1.1, ROI_ROWS[1] + 0.9, n)
     return np.stack([xs, ys], axis=1)
 
 

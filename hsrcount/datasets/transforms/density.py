@@ -3,7 +3,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from hsrcount.registry import TRANSFORMS
-from ..density import points_inside, points_to_pixels, render_density
+from ..density import points_in_roi, points_inside, render_density
 
 
 @TRANSFORMS.register_module()
@@ -42,10 +42,10 @@ class GenerateDensity(BaseTransform):
         shape = results['img'].shape[:2]
         points = np.asarray(results['gt_points'],
                             dtype=np.float32).reshape(-1, 2)
-        points = points[points_inside(points, shape)]
         if 'gt_roi' in results:
-            rows, cols = points_to_pixels(points, shape).T
-            points = points[results['gt_roi'][rows, cols] > 0]
+            points = points[points_in_roi(points, results['gt_roi'])]
+        else:
+            points = points[points_inside(points, shape)]
         results['gt_points'] = points
         results['gt_count'] = len(points)
         results['gt_density'] = render_density(points, shape,

@@ -1,0 +1,50 @@
+# TrancosDataset (see docs/dataset_prepare.md). Vehicles. Training takes 800
+# random 115x115 crops per image (sec. 4.2); evaluation is GAME(0-3) inside
+# each image's ROI.
+dataset_type = 'TrancosDataset'
+data_root = 'data/trancos'
+density = dict(type='GenerateDensity', kernel='fixed', sigma=10.0)
+
+train_pipeline = [
+    dict(type='LoadCrowdImageFromFile'),
+    dict(type='LoadCrowdAnnotations'),
+    dict(type='RandomCrop', size=115),
+    dict(type='RandomFlip', prob=0.5),
+    density,
+    dict(type='PackCrowdInputs'),
+]
+test_pipeline = [
+    dict(type='LoadCrowdImageFromFile'),
+    dict(type='LoadCrowdAnnotations'),
+    density,
+    dict(type='PackCrowdInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=1,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='PatchRepeatDataset',
+        patches_per_image=800,
+        dataset=dict(
+            type=dataset_type,
+            data_root=data_root,
+            split='train',
+            pipeline=train_pipeline)))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='CrowdCountingMetric', game_levels=(0, 1, 2, 3))
+test_evaluator = val_evaluator

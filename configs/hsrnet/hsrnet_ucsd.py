@@ -1,0 +1,5 @@
+# HSRNet on UCSD, the paper's recipe (sec. 4.1).
+_base_ = [
+    '../_base_/models/hsrnet.py', '../_base_/datasets/ucsd.py',
+    '../_base_/schedules/adam_1e-5_100k.py', '../_base_/default_runtime.py'
+]

@@ -23,7 +23,7 @@ default_hooks = dict(
     visualization=dict(type='CrowdVisualizationHook'))
 
 # Stops training on a NaN/inf loss before anything is saved.
-custom_hooks = [dict(type='NonFiniteLossGuardHook')]
+custom_hooks = [dict(type='FiniteLossHook')]
 
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(

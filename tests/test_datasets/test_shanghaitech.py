@@ -6,33 +6,11 @@ import pytest
 import scipy.io as sio
 from PIL import Image
 
+from fake_releases import make_shanghaitech_part as make_part
+from fake_releases import write_shanghaitech_mat as write_mat
 from hsrcount.datasets import ShanghaiTechDataset
 from hsrcount.datasets.shanghaitech import load_shanghaitech_mat
 from hsrcount.datasets.transforms import LoadCrowdImageFromFile
-
-
-def write_mat(path, location, number=None):
-    """Write a .mat in the release's layout: image_info{1}.location/number."""
-    location = np.asarray(location, dtype=np.float64).reshape(-1, 2)
-    info = np.zeros((1, 1), dtype=[('location', 'O'), ('number', 'O')])
-    info[0, 0]['location'] = location
-    info[0, 0]['number'] = np.array(
-        [[len(location) if number is None else number]], dtype=np.uint16)
-    cell = np.empty((1, 1), dtype=object)
-    cell[0, 0] = info
-    sio.savemat(path, {'image_info': cell})
-
-
-def make_part(root, ids=(1, 2, 3), split='train'):
-    img_dir = root / f'{split}_data' / 'images'
-    gt_dir = root / f'{split}_data' / 'ground-truth'
-    img_dir.mkdir(parents=True)
-    gt_dir.mkdir(parents=True)
-    for i in ids:
-        Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(
-            img_dir / f'IMG_{i}.jpg')
-        write_mat(gt_dir / f'GT_IMG_{i}.mat', [[i, 1.5]] * i)
-    return img_dir, gt_dir
 
 
 def test_reads_points_and_counts(tmp_path):

@@ -16,6 +16,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import scipy.io
+from PIL import Image
 
 IMG_SHAPE = (10, 12)
 ROI_ROWS = (2, 8)  # 0-based rows 2..7 are inside.
@@ -254,3 +255,28 @@ def write_ucf_cc_50(root, num_images=50):
         savemat(osp.join(root, f'{i}_ann.mat'), dict(annPoints=pts))
         expected[i] = (img_path, pts)
     return expected
+
+
+def write_shanghaitech_mat(path, location, number=None):
+    """Write a .mat in the release's layout: image_info{1}.location/number."""
+    location = np.asarray(location, dtype=np.float64).reshape(-1, 2)
+    info = np.zeros((1, 1), dtype=[('location', 'O'), ('number', 'O')])
+    info[0, 0]['location'] = location
+    info[0, 0]['number'] = np.array(
+        [[len(location) if number is None else number]], dtype=np.uint16)
+    cell = np.empty((1, 1), dtype=object)
+    cell[0, 0] = info
+    scipy.io.savemat(path, {'image_info': cell})
+
+
+def make_shanghaitech_part(root, ids=(1, 2, 3), split='train'):
+    """A fake ``part_X`` folder: 10x12 black images, image i has i heads."""
+    img_dir = root / f'{split}_data' / 'images'
+    gt_dir = root / f'{split}_data' / 'ground-truth'
+    img_dir.mkdir(parents=True)
+    gt_dir.mkdir(parents=True)
+    for i in ids:
+        Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(
+            img_dir / f'IMG_{i}.jpg')
+        write_shanghaitech_mat(gt_dir / f'GT_IMG_{i}.mat', [[i, 1.5]] * i)
+    return img_dir, gt_dir

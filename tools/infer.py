@@ -7,6 +7,12 @@ Example:
     python tools/infer.py CONFIG CKPT crowd.jpg --out-dir out/
     python tools/infer.py CONFIG CKPT photos/ --out-dir out/ --device cuda
     python tools/infer.py CONFIG CKPT street.mp4 --out-dir out/ --every 25
+    python tools/infer.py CONFIG CKPT aerial.tif --tile-size 1024 \
+        --tile-overlap 128 --max-pixels 4194304 --device cuda --amp
+
+Images with more than ``--max-pixels`` pixels are counted tile by tile
+(``hsrcount.apis.tiled.tiled_inference``), so their size is not limited by
+the device memory; see docs/large_images.md.
 """
 import argparse
 import csv
@@ -19,6 +25,9 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from hsrcount.apis import inference_model, init_model, load_image
+from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
+                                      keep_float32_outputs)
+from hsrcount.apis.tiled import tiled_inference
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg')
@@ -37,7 +46,53 @@ def parse_args():
                         help='write counts only')
     parser.add_argument('--every', type=int, default=1,
                         help='videos: count every N-th frame')
+    parser.add_argument(
+        '--max-pixels', type=int, default=2048 * 2048,
+        help='count images with more pixels than this by tiles; 0 tiles '
+        'every image')
+    parser.add_argument('--tile-size', type=int, default=1024,
+                        help='tile side for tiled counting (multiple of 16)')
+    parser.add_argument('--tile-overlap', type=int, default=128,
+                        help='least overlap of neighbouring tiles, pixels')
+    parser.add_argument('--amp', action='store_true',
+                        help='bfloat16 autocast on the device')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='channels-last memory format (faster convs on '
+                        'recent GPUs)')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the backbone, neck and head '
+                        '(slow first call per image size)')
     return parser.parse_args()
+
+
+class Counter:
+    """Count one image, whole or by tiles, with the chosen speed-ups.
+
+    Args:
+        model (nn.Module): From :func:`init_model`.
+        args (argparse.Namespace): The parsed flags.
+    """
+
+    def __init__(self, model, args):
+        self.model = model
+        self.device = args.device
+        self.amp = 'bf16' if args.amp else None
+        self.max_pixels = args.max_pixels
+        self.tile_size = args.tile_size
+        self.tile_overlap = args.tile_overlap
+        apply_fast_paths(model, channels_last=args.channels_last,
+                         compile=args.compile)
+        if self.amp:
+            keep_float32_outputs(model)
+
+    def __call__(self, img):
+        """Return a CrowdDataSample with ``pred_density`` and
+        ``pred_count`` for an (H, W, 3) uint8 BGR image."""
+        with autocast_context(self.device, self.amp):
+            if img.shape[0] * img.shape[1] > self.max_pixels:
+                return tiled_inference(self.model, img, self.tile_size,
+                                       self.tile_overlap)
+            return inference_model(self.model, img)
 
 
 def density_overlay(img_bgr, density, count):
@@ -80,14 +135,14 @@ def iter_video(path, every):
         cap.release()
 
 
-def count_images(model, paths, writer, out_dir, overlay):
+def count_images(counter, paths, writer, out_dir, overlay):
     """Count each image; return the files that could not be counted."""
     failures = []
     progress = ProgressBar(len(paths)) if len(paths) > 1 else None
     for path in paths:
         try:
             img = load_image(path)
-            result = inference_model(model, img)
+            result = counter(img)
         except (OSError, ValueError) as err:
             failures.append((path, str(err)))
         else:
@@ -104,14 +159,14 @@ def count_images(model, paths, writer, out_dir, overlay):
     return failures
 
 
-def count_video(model, path, every, writer, out_dir, overlay):
+def count_video(counter, path, every, writer, out_dir, overlay):
     """Count frames of one video."""
     stem = osp.splitext(osp.basename(path))[0]
     progress = None
     for index, frame, total in iter_video(path, every):
         if progress is None and total > 0:
             progress = ProgressBar((total + every - 1) // every)
-        result = inference_model(model, frame)
+        result = counter(frame)
         writer.writerow([f'{path}#{index}', f'{result.pred_count:.3f}'])
         if overlay:
             density = result.pred_density.data[0].cpu().numpy()
@@ -143,8 +198,16 @@ def main():
     args = parse_args()
     if args.every < 1:
         sys.exit('--every must be at least 1')
+    if args.max_pixels < 0:
+        sys.exit('--max-pixels must be >= 0')
     kind, inputs = list_inputs(args.input)
     model = init_model(args.config, args.checkpoint, device=args.device)
+    align = model.data_preprocessor.pad_size_divisor
+    if args.tile_size < align or args.tile_size % align:
+        sys.exit(f'--tile-size must be a positive multiple of {align}')
+    if not 0 <= args.tile_overlap <= args.tile_size - align:
+        sys.exit(f'--tile-overlap must be in [0, {args.tile_size - align}]')
+    counter = Counter(model, args)
     os.makedirs(args.out_dir, exist_ok=True)
     csv_path = osp.join(args.out_dir, 'counts.csv')
     failures = []
@@ -153,10 +216,10 @@ def main():
         writer.writerow(['source', 'count'])
         overlay = not args.no_overlay
         if kind == 'video':
-            count_video(model, inputs, args.every, writer, args.out_dir,
+            count_video(counter, inputs, args.every, writer, args.out_dir,
                         overlay)
         else:
-            failures = count_images(model, inputs, writer, args.out_dir,
+            failures = count_images(counter, inputs, writer, args.out_dir,
                                     overlay)
     print(f'\ncounts written to {csv_path}')
     if failures:

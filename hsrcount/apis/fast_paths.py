@@ -6,6 +6,7 @@ on by default. They apply to a built crowd counter (e.g. from
 
     model = init_model(cfg, ckpt, device='cuda')
     apply_fast_paths(model, channels_last=True, tf32=True)
+    keep_float32_outputs(model)  # predictions stay float32 under autocast
     with autocast_context('cuda', 'bf16'):
         result = inference_model(model, img)
 
@@ -89,6 +90,36 @@ def _inputs_to_channels_last(module, args, kwargs):
         args = (args[0].contiguous(memory_format=torch.channels_last),
                 ) + tuple(args[1:])
     return args, kwargs
+
+
+def _to_float32(value):
+    """Cast floating tensors, also inside tuples and lists, to float32."""
+    if isinstance(value, torch.Tensor) and value.is_floating_point():
+        return value.float()
+    if isinstance(value, (tuple, list)):
+        return type(value)(_to_float32(v) for v in value)
+    return value
+
+
+def keep_float32_outputs(model):
+    """Make the density head return float32 maps even under autocast.
+
+    Under :func:`autocast_context` the head's convs return bf16/fp16 maps;
+    predicted counts, metrics and visualisation (NumPy has no bfloat16)
+    expect float32. A forward hook on ``model.head`` casts them back.
+
+    Args:
+        model (nn.Module): A :class:`CrowdCounter` (with a ``head``).
+
+    Returns:
+        torch.utils.hooks.RemovableHandle: Call ``.remove()`` to undo.
+    """
+    head = getattr(model, 'head', None)
+    if not isinstance(head, nn.Module):
+        raise TypeError(f'keep_float32_outputs: {type(model).__name__} has '
+                        f'no head module')
+    return head.register_forward_hook(
+        lambda module, args, output: _to_float32(output))
 
 
 def apply_fast_paths(model, channels_last=False, compile=False, tf32=False):

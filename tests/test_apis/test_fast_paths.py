@@ -6,7 +6,8 @@ import torch
 import torch.nn as nn
 
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
-                                      restore_tf32, set_tf32)
+                                      keep_float32_outputs, restore_tf32,
+                                      set_tf32)
 from hsrcount.models import CrowdCounter
 
 
@@ -72,6 +73,23 @@ def test_bf16_autocast_close_to_fp32():
     assert err < 0.05
     assert out.float().sum() == pytest.approx(float(expected.sum()),
                                               rel=0.02, abs=1e-3)
+
+
+def test_keep_float32_outputs_under_autocast():
+    model = small_counter()
+    handle = keep_float32_outputs(model)
+    with torch.no_grad(), autocast_context('cpu', 'bf16'):
+        d0, scale_maps = model.head(model.extract_feat(batch()),
+                                    img_size=(48, 64))
+        samples = model.predict(batch())
+    assert d0.dtype == torch.float32
+    assert all(m.dtype == torch.float32 for m in scale_maps)
+    assert samples[0].pred_density.data.dtype == torch.float32
+    handle.remove()
+    with torch.no_grad(), autocast_context('cpu', 'bf16'):
+        assert model(batch()).dtype == torch.bfloat16
+    with pytest.raises(TypeError, match='no head'):
+        keep_float32_outputs(nn.Conv2d(1, 1, 1))
 
 
 def test_compile_wraps_tensor_parts_and_keeps_outputs():

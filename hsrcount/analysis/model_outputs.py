@@ -1,0 +1,119 @@
+"""Run a trained counter on test-set images for the figure tools."""
+import os.path as osp
+
+import numpy as np
+import torch
+
+from hsrcount.apis import init_model, register_all_modules
+from hsrcount.registry import DATASETS
+
+
+def build_test_dataset(cfg):
+    """Build the dataset of ``cfg.test_dataloader`` (its test pipeline).
+
+    Args:
+        cfg (Config): A loaded config.
+
+    Returns:
+        BaseDataset: Items are ``dict(inputs, data_samples)`` as packed by
+        ``PackCrowdInputs``.
+    """
+    register_all_modules()
+    loader = cfg.get('test_dataloader')
+    if not loader or 'dataset' not in loader:
+        raise KeyError(f'{cfg.filename or "config"}: no '
+                       f'test_dataloader.dataset to take images from')
+    return DATASETS.build(loader['dataset'])
+
+
+def load_model_and_dataset(config, checkpoint, device='cpu'):
+    """The model from ``checkpoint`` and the config's test dataset.
+
+    Args:
+        config (str | Config): Config file or loaded config.
+        checkpoint (str): Checkpoint of that config's model.
+        device (str): Where the model runs. Defaults to ``'cpu'``.
+
+    Returns:
+        tuple: ``(model, dataset)``.
+    """
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'{checkpoint}: no such checkpoint')
+    model = init_model(config, checkpoint, device=device)
+    return model, build_test_dataset(model.cfg)
+
+
+def find_image(dataset, path):
+    """The index of the dataset item whose image is ``path``, or None.
+
+    Args:
+        dataset (BaseDataset): A crowd dataset.
+        path (str): An image file.
+
+    Returns:
+        int | None: Index of the first item with the same real path.
+    """
+    target = osp.realpath(path)
+    for i in range(len(dataset)):
+        if osp.realpath(dataset.get_data_info(i)['img_path']) == target:
+            return i
+    return None
+
+
+def dataset_item(dataset, index):
+    """Item ``index`` of the dataset: ``(inputs, data_sample)``.
+
+    Args:
+        dataset (BaseDataset): A crowd dataset with a packing pipeline.
+        index (int): Position in the dataset.
+
+    Returns:
+        tuple: ``inputs`` ((3, H, W) uint8 BGR tensor) and the
+        :obj:`CrowdDataSample` with its ground truth.
+    """
+    if not 0 <= index < len(dataset):
+        raise IndexError(f'image index {index} is out of range: the test '
+                         f'dataset has {len(dataset)} images')
+    item = dataset[index]
+    return item['inputs'], item['data_samples']
+
+
+def to_rgb(inputs):
+    """``(3, H, W)`` uint8 BGR tensor -> ``(H, W, 3)`` uint8 RGB array."""
+    return np.ascontiguousarray(inputs.cpu().numpy().transpose(1, 2, 0)[...,
+                                                                        ::-1])
+
+
+@torch.no_grad()
+def scale_outputs(model, inputs, data_sample):
+    """D0 and the scale outputs D1..DK of a counter, in people per pixel.
+
+    Runs the model's data preprocessor, then ``head(extract_feat(x))``; the
+    head must return ``(D0, [D1..DK])`` like ``ScaleRecalibrationHead``.
+    Each map is divided by ``model.density_scale`` and cropped to the
+    sample's ``img_shape`` (padding removed).
+
+    Args:
+        model (CrowdCounter): A counter with a multi-scale head.
+        inputs (Tensor): (3, H, W) uint8 BGR.
+        data_sample (CrowdDataSample): Its metainfo ``img_shape`` says where
+            to crop (default: (H, W)).
+
+    Returns:
+        tuple: ``d0`` ((H, W) array) and ``scales`` (list of (H, W) arrays).
+    """
+    data = model.data_preprocessor(
+        dict(inputs=[inputs], data_samples=[data_sample]), False)
+    x = data['inputs']
+    out = model.head(model.extract_feat(x), img_size=x.shape[-2:])
+    if not (isinstance(out, tuple) and len(out) == 2
+            and isinstance(out[1], (list, tuple))):
+        raise TypeError(f'{type(model.head).__name__} returns no scale '
+                        f'outputs (D0, [D1..DK]); a scale pyramid needs a '
+                        f'head like ScaleRecalibrationHead')
+    h, w = data_sample.metainfo.get('img_shape', inputs.shape[-2:])[:2]
+
+    def crop(d):
+        return (d[0, 0, :h, :w] / model.density_scale).cpu().numpy()
+
+    return crop(out[0]), [crop(d) for d in out[1]]

@@ -90,3 +90,17 @@ def test_short_cpu_run_prints_flops_and_writes_markdown(
     text = md.read_text()
     assert text.count('## Inference speed (cpu)') == 1
     assert text.count('| tiny | ') == 4
+
+
+def test_train_summary_hand_computed():
+    spec = importlib.util.spec_from_file_location(
+        'hsrcount_tools_benchmark_train',
+        osp.join(REPO, 'tools', 'benchmark_train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # (iteration s, data-wait s, images) per iteration.
+    r = module.summarise([(2.0, 0.5, 4), (1.0, 0.0, 4), (1.0, 0.5, 2)])
+    assert r['images_per_s'] == pytest.approx(10 / 4.0)
+    assert r['iter_ms'] == pytest.approx(4000 / 3)
+    assert r['data_ms'] == pytest.approx(1000 / 3)
+    assert r['data_fraction'] == pytest.approx(0.25)

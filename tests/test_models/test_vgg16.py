@@ -120,3 +120,17 @@ def test_load_errors(tmp_path):
     torch.save(no_bias, path)
     with pytest.raises(KeyError, match='features.2.bias'):
         load()
+
+
+def test_width_ratio_scales_every_stage():
+    backbone = VGG16(width_ratio=0.25)
+    feats = backbone(torch.zeros(1, 3, 32, 48))
+    assert [f.shape[1] for f in feats] == [32, 64, 128, 128]
+    assert [f.shape[2:] for f in feats] == [(16, 24), (8, 12), (4, 6),
+                                             (2, 3)]
+
+
+def test_width_ratio_refuses_pretrained_weights():
+    with pytest.raises(ValueError, match='width_ratio=1'):
+        VGG16(width_ratio=0.5,
+              init_cfg=dict(type='Pretrained', checkpoint='x.pth'))

@@ -46,6 +46,10 @@ class VGG16(BaseModule):
             BN in eval mode); -1 freezes nothing. Default: -1.
         num_pretrained_convs (int): How many leading convs are copied from
             the pretrained checkpoint. Default: 10 (the paper's choice).
+        width_ratio (float): Multiplies every stage's channels (64, 128,
+            256, 512, 512). Not in the paper: values below 1 make a small
+            network for CPU demos and tests; pretrained weights need 1.0.
+            Default: 1.0.
         init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=...)``
             or None for random init only.
     """
@@ -56,6 +60,7 @@ class VGG16(BaseModule):
                  with_bn=False,
                  frozen_stages=-1,
                  num_pretrained_convs=10,
+                 width_ratio=1.0,
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         if not 1 <= num_stages <= 5:
@@ -74,6 +79,14 @@ class VGG16(BaseModule):
             raise ValueError(f'VGG16: init_cfg must be None or '
                              f"dict(type='Pretrained', checkpoint=...), got "
                              f'{init_cfg}')
+        if width_ratio <= 0:
+            raise ValueError(f'VGG16: width_ratio must be > 0, got '
+                             f'{width_ratio}')
+        if init_cfg is not None and width_ratio != 1.0:
+            raise ValueError(f'VGG16: pretrained weights need width_ratio=1, '
+                             f'got {width_ratio}')
+        self.channels = tuple(
+            max(1, round(c * width_ratio)) for c in STAGE_CHANNELS)
         self.num_stages = num_stages
         self.out_indices = out_indices
         self.with_bn = with_bn
@@ -86,11 +99,11 @@ class VGG16(BaseModule):
             layers = [nn.MaxPool2d(2, 2)] if i > 0 else []
             for _ in range(STAGE_BLOCKS[i]):
                 layers.append(
-                    nn.Conv2d(in_ch, STAGE_CHANNELS[i], 3, padding=1))
+                    nn.Conv2d(in_ch, self.channels[i], 3, padding=1))
                 if with_bn:
-                    layers.append(nn.BatchNorm2d(STAGE_CHANNELS[i]))
+                    layers.append(nn.BatchNorm2d(self.channels[i]))
                 layers.append(nn.ReLU(inplace=True))
-                in_ch = STAGE_CHANNELS[i]
+                in_ch = self.channels[i]
             self.stages.append(nn.Sequential(*layers))
         self._freeze_stages()
 

@@ -392,3 +392,37 @@ def prepare_runs(config_paths: Sequence[str],
     if not allow_different_schedules:
         check_same_schedule(cfgs)
     return list(cfgs.items())
+
+
+def fit_iterations(calibration, seconds, batch):
+    """Iterations that every run can train within ``seconds``.
+
+    From a short calibration of the same runs side by side: the slowest
+    training rate sets the pace, and the longest non-training time of a
+    run (building, decoding, validation) is taken off the budget first.
+
+    Args:
+        calibration (list[dict]): Run results with ``train_images_per_s``,
+            ``train_seconds`` and ``wall_seconds``.
+        seconds (float): Wall-clock seconds for the whole real run.
+        batch (int): Training batch size.
+
+    Returns:
+        int: The iterations.
+
+    Raises:
+        ValueError: If a calibration run failed or no iteration fits.
+    """
+    failed = [r['name'] for r in calibration if r.get('status') != 'ok']
+    if failed:
+        raise ValueError(f'calibration run(s) failed: {failed}')
+    overhead = max(r['wall_seconds'] - r['train_seconds']
+                   for r in calibration)
+    rate = min(r['train_images_per_s'] for r in calibration)
+    iters = int((seconds - overhead) * rate // batch)
+    if iters < 1:
+        raise ValueError(
+            f'no iteration fits in {seconds:.0f} s: the runs need '
+            f'{overhead:.0f} s besides training and train at {rate:.1f} '
+            'images/s at the slowest')
+    return iters

@@ -10,8 +10,9 @@ import torch
 
 from hsrcount.apis.registration import register_all_modules
 from hsrcount.experiments import (BudgetConfigError, BudgetSettings,
-                                  InMemoryDataset, markdown_table,
-                                  prepare_runs, read_run, replace_train_crop)
+                                  InMemoryDataset, fit_iterations,
+                                  markdown_table, prepare_runs, read_run,
+                                  replace_train_crop)
 from hsrcount.experiments.in_memory import split_loading
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -301,3 +302,20 @@ def test_failed_run_reported(tmp_path):
                           error='RuntimeError: boom')
     table = markdown_table([result])
     assert table[-1].startswith('| broken | failed | failed |')
+
+
+def test_fit_iterations_by_slowest_run():
+    calibration = [
+        dict(name='a', status='ok', train_images_per_s=40.0,
+             train_seconds=10.0, wall_seconds=30.0),
+        dict(name='b', status='ok', train_images_per_s=25.0,
+             train_seconds=16.0, wall_seconds=26.0),
+    ]
+    # 300 s minus a's 20 s of overhead, at b's 25 images/s, batch 8:
+    # 280 * 25 / 8 = 875 iterations.
+    assert fit_iterations(calibration, 300, 8) == 875
+    with pytest.raises(ValueError, match='no iteration fits'):
+        fit_iterations(calibration, 20, 8)
+    calibration[1]['status'] = 'failed'
+    with pytest.raises(ValueError, match=r"failed: \['b'\]"):
+        fit_iterations(calibration, 300, 8)

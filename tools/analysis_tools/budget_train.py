@@ -22,14 +22,16 @@ Example (see docs/results.md for the GPU commands of issue 8):
         --iters 2000 --batch 8 --crop 256 256 --out-dir work_dirs/budget_b
 """
 import argparse
+import dataclasses
 import os
+import os.path as osp
 import shlex
 import sys
 
 from mmengine.config import DictAction
 
 from hsrcount.experiments import (PRESETS, BudgetConfigError, BudgetSettings,
-                                  launch_runs, prepare_runs, save_config,
+                                  fit_iterations, launch_runs, prepare_runs, save_config,
                                   write_summary)
 
 
@@ -37,8 +39,16 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Train configs for one fixed budget and compare them')
     parser.add_argument('configs', nargs='+', help='config files')
-    parser.add_argument('--iters', type=int, required=True,
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument('--iters', type=int,
                         help='training iterations of every run')
+    budget.add_argument('--fit-seconds', type=float,
+                        help='instead of --iters: first train every run '
+                        'for --calib-iters side by side, then as many '
+                        'iterations as the slowest run fits in this many '
+                        'wall-clock seconds (calibration not included)')
+    parser.add_argument('--calib-iters', type=int, default=50,
+                        help='iterations of the --fit-seconds calibration')
     parser.add_argument('--batch', type=int, required=True,
                         help='training batch size of every run')
     parser.add_argument('--crop', type=int, nargs=2, required=True,
@@ -113,9 +123,10 @@ def settings_from_args(args, cuda_available):
     val_workers = args.val_workers
     if val_workers is None:
         val_workers = 0 if device == 'cpu' else 2
-    log_interval = args.log_interval or max(1, min(50, args.iters // 20))
+    iters = args.iters or args.calib_iters
+    log_interval = args.log_interval or max(1, min(50, iters // 20))
     settings = BudgetSettings(
-        iters=args.iters, batch=args.batch, crop=tuple(args.crop),
+        iters=iters, batch=args.batch, crop=tuple(args.crop),
         device=device, num_workers=workers, val_workers=val_workers,
         seed=args.seed, lr=args.lr, amp=args.amp, scratch=args.scratch,
         in_memory=args.in_memory, log_interval=log_interval,
@@ -133,9 +144,39 @@ def main(argv=None):
         raise SystemExit(f'budget_train: {err}') from None
     from hsrcount.apis.registration import register_all_modules
     register_all_modules(init_default_scope=False)
+    if args.fit_seconds is not None:
+        calibration = dataclasses.replace(settings, checkpoint=False,
+                                          num_pictures=0)
+        results = run_comparison(args, calibration, parallel,
+                                 osp.join(args.out_dir, 'calibration'))
+        try:
+            iters = fit_iterations(results, args.fit_seconds, settings.batch)
+        except ValueError as err:
+            raise SystemExit(f'budget_train: {err}') from None
+        print(f'budget_train: {iters} iterations fit in '
+              f'{args.fit_seconds:.0f} s', flush=True)
+        settings = dataclasses.replace(
+            settings, iters=iters,
+            log_interval=args.log_interval or max(1, min(50, iters // 20)))
+    results = run_comparison(args, settings, parallel, args.out_dir)
+    command = 'python tools/analysis_tools/budget_train.py ' + ' '.join(
+        shlex.quote(a) for a in args.argv)
+    json_path, md_path = write_summary(args.out_dir, settings, results,
+                                       command=command, preset=args.preset)
+    with open(md_path) as f:
+        print(f.read())
+    print(f'budget_train: wrote {json_path} and {md_path}')
+    failed = [r['name'] for r in results if r['status'] != 'ok']
+    if failed:
+        raise SystemExit(f'budget_train: run(s) failed: {failed}; see their '
+                         'error.txt and logs')
+
+
+def run_comparison(args, settings, parallel, out_dir):
+    """Prepare, save and launch the runs of one budget; their results."""
     try:
         runs = prepare_runs(
-            args.configs, settings, args.out_dir,
+            args.configs, settings, out_dir,
             cfg_options=args.cfg_options, preset=args.preset,
             data_root=args.data_root, num_val=args.num_val,
             split_seed=args.split_seed,
@@ -155,18 +196,7 @@ def main(argv=None):
           f'{settings.device}: {settings.iters} iterations, batch '
           f'{settings.batch}, crop {settings.crop[0]}x{settings.crop[1]}',
           flush=True)
-    results = launch_runs(run_dirs, settings, parallel, threads)
-    command = 'python tools/analysis_tools/budget_train.py ' + ' '.join(
-        shlex.quote(a) for a in args.argv)
-    json_path, md_path = write_summary(args.out_dir, settings, results,
-                                       command=command, preset=args.preset)
-    with open(md_path) as f:
-        print(f.read())
-    print(f'budget_train: wrote {json_path} and {md_path}')
-    failed = [r['name'] for r in results if r['status'] != 'ok']
-    if failed:
-        raise SystemExit(f'budget_train: run(s) failed: {failed}; see their '
-                         'error.txt and logs')
+    return launch_runs(run_dirs, settings, parallel, threads)
 
 
 if __name__ == '__main__':

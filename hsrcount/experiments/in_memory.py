@@ -8,6 +8,7 @@ the rest of the pipeline (random rescale/crop/flip, density rendering,
 packing) on the cached arrays.
 """
 import copy
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -93,32 +94,50 @@ class InMemoryDataset:
         """int: How many images have been decoded so far."""
         return len(self._cache)
 
+    def _run_loading(self, info):
+        """The loading steps' output for one image, arrays made read-only."""
+        # Only image-level keys: patch_index differs between samples.
+        results = {k: copy.deepcopy(v) for k, v in info.items()
+                   if k != 'patch_index'}
+        for transform in self._loading:
+            results = transform(results)
+            if results is None:
+                raise ValueError(f'{info["img_path"]}: '
+                                 f'{type(transform).__name__} dropped the '
+                                 'sample')
+        for value in results.values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return results
+
     def _load(self, info):
         key = info['img_path']
         if key not in self._cache:
-            # Only image-level keys: patch_index differs between samples.
-            results = {k: copy.deepcopy(v) for k, v in info.items()
-                       if k != 'patch_index'}
-            for transform in self._loading:
-                results = transform(results)
-                if results is None:
-                    raise ValueError(f'{key}: {type(transform).__name__} '
-                                     'dropped the sample')
-            for value in results.values():
-                if isinstance(value, np.ndarray):
-                    value.flags.writeable = False
-            self._cache[key] = results
+            self._cache[key] = self._run_loading(info)
         return self._cache[key]
 
-    def load_all(self):
+    def load_all(self, num_threads=1):
         """Decode every image of the wrapped dataset into the cache.
+
+        Args:
+            num_threads (int): Images decoded at once (image decoding
+                releases the GIL). Defaults to 1.
 
         Returns:
             int: The number of images cached.
         """
         inner = _inner_dataset(self.dataset)
+        todo = {}
         for i in range(len(inner)):
-            self._load(inner.get_data_info(i))
+            info = inner.get_data_info(i)
+            if info['img_path'] not in self._cache:
+                todo.setdefault(info['img_path'], info)
+        if num_threads > 1 and len(todo) > 1:
+            with ThreadPoolExecutor(num_threads) as pool:
+                loaded = list(pool.map(self._run_loading, todo.values()))
+        else:
+            loaded = [self._run_loading(info) for info in todo.values()]
+        self._cache.update(zip(todo, loaded))
         return self.num_cached
 
     def __getitem__(self, idx):

@@ -30,13 +30,14 @@ def _write_json(path, data):
     os.replace(tmp, path)
 
 
-def build_budget_runner(cfg, in_memory=True):
+def build_budget_runner(cfg, in_memory=True, num_threads=1):
     """The MMEngine Runner of a prepared config.
 
     Args:
         cfg (Config): A config prepared by :func:`prepare_runs`.
         in_memory (bool): Train from an :class:`InMemoryDataset` whose
             images are decoded before the loader starts.
+        num_threads (int): Threads decoding them.
 
     Returns:
         tuple: ``(runner, num_cached)``, the number of images decoded up
@@ -52,7 +53,7 @@ def build_budget_runner(cfg, in_memory=True):
     if in_memory:
         dataset = InMemoryDataset(
             DATASETS.build(cfg.train_dataloader.dataset))
-        num_cached = dataset.load_all()
+        num_cached = dataset.load_all(num_threads)
         # The Runner deep-copies and dumps its config, so a dataset holding
         # decoded images cannot travel inside it; the train loop reads the
         # loader from here when it is built, at runner.train().
@@ -83,7 +84,8 @@ def train_and_evaluate(run_dir, name, settings):
         raise RuntimeError(f'{name}: device cuda requested but no GPU')
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(osp.join(run_dir, CONFIG_FILE))
-    runner, num_cached = build_budget_runner(cfg, settings['in_memory'])
+    runner, num_cached = build_budget_runner(
+        cfg, settings['in_memory'], max(1, settings['num_workers']))
     cuda = settings['device'] == 'cuda'
     clock, final = TrainClockHook(cuda=cuda), FinalMetricsHook()
     pictures = DensityPicturesHook(osp.join(run_dir, PICTURES_DIR),
@@ -145,8 +147,14 @@ def save_config(cfg, run_dir):
     cfg.dump(osp.join(run_dir, CONFIG_FILE))
 
 
-def read_run(run_dir, name):
+def read_run(run_dir, name, exitcode=None):
     """What a finished child left: its metrics, or its error.
+
+    Args:
+        run_dir (str): The run's folder.
+        name (str): The run name.
+        exitcode (int, optional): The child's exit code, named in the error
+            when it left no report.
 
     Returns:
         dict: The metrics of :func:`train_and_evaluate`, or ``name``,
@@ -160,6 +168,8 @@ def read_run(run_dir, name):
             return dict(result, status='ok')
         return dict(result, status='failed', error='MAE or MSE not finite')
     error = 'the process ended without metrics or an error report'
+    if exitcode is not None:
+        error += f' (exit code {exitcode})'
     err_path = osp.join(run_dir, ERROR_FILE)
     if osp.isfile(err_path):
         with open(err_path) as f:
@@ -206,4 +216,5 @@ def launch_runs(runs, settings, parallel, threads_per_run=None):
                 os.environ.pop('CUDA_VISIBLE_DEVICES', None)
             else:
                 os.environ['CUDA_VISIBLE_DEVICES'] = env_cuda
-    return [read_run(run_dir, name) for name, run_dir in runs]
+    return [read_run(run_dir, name, proc.exitcode)
+            for (name, run_dir), proc in zip(runs, procs)]

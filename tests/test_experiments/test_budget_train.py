@@ -263,7 +263,8 @@ def test_in_memory_decodes_once_and_matches_pipeline(patch_dataset,
                         lambda path: calls.append(path) or read(path))
     cached = InMemoryDataset(patch_dataset)
     assert len(cached) == len(patch_dataset) == 6
-    assert cached.load_all() == 2 and len(calls) == 2
+    assert cached.load_all(num_threads=2) == 2 and len(calls) == 2
+    assert cached.load_all() == 2 and len(calls) == 2  # nothing new
     for idx in list(range(len(cached))) * 2:
         np.random.seed(idx)
         got = cached[idx]

@@ -1,4 +1,4 @@
-"""Fixed-budget training comparisons (``tools/analysis_tools/budget_train.py``)."""
+"""Fixed-budget training comparisons (budget_train.py)."""
 from .budget import (PRESETS, BudgetConfigError, BudgetSettings,
                      apply_budget, apply_preset, apply_scratch,
                      check_same_schedule, fit_iterations, prepare_runs,

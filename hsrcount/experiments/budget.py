@@ -1,4 +1,4 @@
-"""Configs of a fixed-budget comparison: same iterations, batch, crop, schedule.
+"""Configs of a budget comparison: same iterations, batch, crop, schedule.
 
 A budget comparison trains several configs for the same small number of
 iterations and evaluates each once at the end. For the numbers to compare,

@@ -31,8 +31,8 @@ import sys
 from mmengine.config import DictAction
 
 from hsrcount.experiments import (PRESETS, BudgetConfigError, BudgetSettings,
-                                  fit_iterations, launch_runs, prepare_runs, save_config,
-                                  write_summary)
+                                  fit_iterations, launch_runs, prepare_runs,
+                                  save_config, write_summary)
 
 
 def parse_args(argv=None):

@@ -6,19 +6,27 @@ tiny: 2 images of 32 x 32, 8 iterations, a checkpoint every 2, and a small
 MCNN in place of the VGG-16 HSRNet, whose 177 MB checkpoints would make 5
 runs too slow for the test suite. The kill points are chosen by
 ``stop_switch.py`` (imported by the config in the training subprocess); the
-kill itself is a real ``SIGKILL`` sent by this test.
+kill itself is a real ``SIGKILL`` sent by this test. The stand-in is exact
+for HSRNet too because neither model draws random numbers in a training
+step (checked on the demo HSRNet below): resume replays the data pipeline's
+draws, nothing else is random.
 """
 import os.path as osp
+import random
 import signal
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
+from mmengine.optim import OptimWrapper
 
+from hsrcount.apis import init_model
 from hsrcount.datasets import SyntheticCrowdDataset
 from hsrcount.engine import load_checkpoint_safely
+from hsrcount.registry import DATASETS
 from reliability_helpers import DEMO_CONFIG, HERE, REPO_ROOT, tool_env
 
 MAX_ITERS = 8
@@ -145,3 +153,30 @@ def test_killed_and_resumed_run_ends_with_uninterrupted_weights(tmp_path):
     # Training moved the weights: equal-at-init would prove nothing.
     start = weights(ref_dir / 'iter_2.pth')
     assert any(not torch.equal(start[k], expected[k]) for k in expected)
+
+
+def test_demo_model_training_step_draws_no_random_numbers(tmp_path):
+    """Why the stand-in MCNN is enough: resume replays the data pipeline's
+    draws (MMEngine advances the dataloader by the resumed iterations), but
+    nothing restores random numbers drawn by the model. The demo's HSRNet
+    draws none in a training step, so its resumed runs are exact too."""
+    model = init_model(DEMO_CONFIG).train()
+    dataset = DATASETS.build(
+        dict(model.cfg.val_dataloader.dataset, data_root=str(tmp_path),
+             num_images=1, img_size=(32, 32)))
+    sample = dataset[0]
+    optim_wrapper = OptimWrapper(torch.optim.Adam(model.parameters(), 1e-4))
+    before = (torch.get_rng_state(), np.random.get_state(), random.getstate())
+    before_weights = {k: v.clone() for k, v in model.state_dict().items()}
+    model.train_step(
+        dict(inputs=[sample['inputs']], data_samples=[sample['data_samples']]),
+        optim_wrapper)
+    assert torch.equal(torch.get_rng_state(), before[0])
+    np_state = np.random.get_state()
+    assert np_state[0] == before[1][0]
+    assert np.array_equal(np_state[1], before[1][1])
+    assert np_state[2:] == before[1][2:]
+    assert random.getstate() == before[2]
+    # The step did train (weights and BN statistics moved).
+    assert any(not torch.equal(v, model.state_dict()[k])
+               for k, v in before_weights.items())

@@ -12,18 +12,24 @@ from .config import load_config
 from .registration import register_all_modules
 
 
-def _drop_pretrained(cfg):
-    """Remove ``Pretrained`` init_cfgs: the checkpoint replaces them, and
-    they would try to download ImageNet weights."""
+def drop_pretrained_init(cfg):
+    """Set every ``Pretrained`` init_cfg in a model config to None, in place.
+
+    Used when a checkpoint (or random weights, for benchmarks) replaces
+    them: they would otherwise try to download ImageNet weights.
+
+    Args:
+        cfg (dict | list): A model config or a part of it.
+    """
     if isinstance(cfg, dict):
         init_cfg = cfg.get('init_cfg')
         if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
             cfg['init_cfg'] = None
         for value in cfg.values():
-            _drop_pretrained(value)
+            drop_pretrained_init(value)
     elif isinstance(cfg, (list, tuple)):
         for value in cfg:
-            _drop_pretrained(value)
+            drop_pretrained_init(value)
 
 
 def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
@@ -47,7 +53,7 @@ def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
                         f'{type(config).__name__}')
     model_cfg = config.model.copy()
     if checkpoint is not None:
-        _drop_pretrained(model_cfg)
+        drop_pretrained_init(model_cfg)
     model = MODELS.build(model_cfg)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
@@ -66,7 +72,16 @@ def load_image(path):
     return loader(dict(img_path=path))['img']
 
 
-def _to_sample(img, img_path):
+def image_to_sample(img, img_path):
+    """Pack an (H, W, 3) uint8 BGR array as model input.
+
+    Returns:
+        tuple[Tensor, CrowdDataSample]: (3, H, W) uint8 input and a sample
+        with ``img_path``, ``ori_shape``, ``img_shape`` and ``scale_factor``.
+
+    Raises:
+        ValueError: If the array is not (H, W, 3) uint8, naming the image.
+    """
     if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
         raise ValueError(f'{img_path or "image"}: expected an (H, W, 3) uint8 '
                          f'BGR array, got {img.shape} {img.dtype}')
@@ -103,7 +118,7 @@ def inference_model(model, imgs):
             if not osp.isfile(img_path):
                 raise FileNotFoundError(f'{img_path}: no such image file')
             img = load_image(img_path)
-        inputs, sample = _to_sample(img, img_path)
+        inputs, sample = image_to_sample(img, img_path)
         results.extend(
             model.test_step(dict(inputs=[inputs], data_samples=[sample])))
     return results[0] if single else results

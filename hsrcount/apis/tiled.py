@@ -25,7 +25,7 @@ import torch
 from mmengine.structures import PixelData
 
 from hsrcount.structures import CrowdDataSample
-from .inference import _to_sample
+from .inference import image_to_sample
 
 
 def tile_starts(length, tile_size, overlap, align):
@@ -155,7 +155,7 @@ def tiled_inference(model,
         inputs, samples = [], []
         for i, j in batch:
             crop = img[ys[i]:y_ends[i], xs[j]:x_ends[j]]
-            tile_input, sample = _to_sample(crop, img_path)
+            tile_input, sample = image_to_sample(crop, img_path)
             inputs.append(tile_input)
             samples.append(sample)
         results = model.test_step(dict(inputs=inputs, data_samples=samples))

@@ -120,6 +120,17 @@ def image_without_annotation(root):
         shanghaitech(root)
 
 
+def image_not_in_custom_annotations(root):
+    """Valid: the annotation file defines a custom dataset, so that train
+    and test annotation files can share one image folder."""
+    black = np.zeros((10, 12, 3), np.uint8)
+    (root / 'images').mkdir()
+    assert cv2.imwrite(str(root / 'images' / 'other.jpg'), black)
+    dataset = custom(root, {'a.jpg': (black, [[1, 1], [2, 2]])})
+    assert len(dataset) == 1
+    assert dataset[0]['data_samples'].gt_count == 2
+
+
 def annotation_without_image(root):
     black = np.zeros((10, 12, 3), np.uint8)
     with raises(FileNotFoundError, root / 'annotations.json', "'b.jpg'",
@@ -271,7 +282,8 @@ def misspelled_cfg_option(root):
 
 CASES = [
     corrupt_jpeg, truncated_jpeg, truncated_mat, missing_annotation_file,
-    image_without_annotation, annotation_without_image, points_outside_image,
+    image_without_annotation, image_not_in_custom_annotations,
+    annotation_without_image, points_outside_image,
     nan_points, zero_heads, grayscale_png, rgba_png, grey_16bit_png,
     colour_16bit_png, smaller_than_stride, empty_data_folder,
     roi_npy_with_pickle, unknown_type, missing_data_root,

@@ -43,12 +43,12 @@ def tiny_demo_options(data_root):
     Returns:
         list[str]: ``key=value`` strings.
     """
-    roots = [
-        f'{loader}.dataset.{"dataset." if loader == "train_dataloader" else ""}'
-        f'data_root={data_root}'
-        for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    # The training set is wrapped in PatchRepeatDataset.
+    return list(TINY_DEMO_OPTIONS) + [
+        f'train_dataloader.dataset.dataset.data_root={data_root}',
+        f'val_dataloader.dataset.data_root={data_root}',
+        f'test_dataloader.dataset.data_root={data_root}',
     ]
-    return list(TINY_DEMO_OPTIONS) + roots
 
 
 def tool_env(**extra):

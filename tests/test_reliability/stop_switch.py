@@ -77,7 +77,8 @@ def _open_for_atomic_io(path, mode='r', *args, **kwargs):
     if _POINT == 'pointer' and name == 'last_checkpoint.tmp':
         # The pointer's content is the path of the checkpoint it names.
         return _StopWhileWriting(
-            path, 0.0, lambda data: data.endswith(f'iter_{_ITER}.pth'.encode()))
+            path, 0.0,
+            lambda data: data.endswith(f'iter_{_ITER}.pth'.encode()))
     return open(path, mode, *args, **kwargs)
 
 

@@ -19,8 +19,8 @@ __all__ = [
     'TABLE5_ROWS', 'TABLE6_ROWS', 'build_test_dataset', 'collect_examples',
     'collect_ratio_points', 'collect_table5', 'collect_table6',
     'dataset_item', 'draw_examples', 'draw_scale_pyramid', 'final_metrics',
-    'find_image', 'group_by_count', 'groups_markdown', 'load_model_and_dataset',
-    'load_model_counts', 'parse_run_specs', 'plot_count_groups',
+    'find_image', 'group_by_count', 'groups_markdown',
+    'load_model_and_dataset', 'load_model_counts', 'parse_run_specs', 'plot_count_groups',
     'plot_ratio_curves', 'scale_outputs', 'scale_pyramid', 'table5_markdown',
     'table6_markdown'
 ]

@@ -19,7 +19,7 @@ from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from hsrcount.apis.config import load_config
+from hsrcount.apis.config import load_tool_config
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       keep_float32_outputs)
 from hsrcount.apis.registration import register_all_modules
@@ -91,13 +91,7 @@ def speed_up(runner, args):
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_config(args)
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:

@@ -11,7 +11,7 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from hsrcount.apis.config import load_config
+from hsrcount.apis.config import load_tool_config
 from hsrcount.apis.registration import register_all_modules
 
 
@@ -62,13 +62,7 @@ def apply_amp(cfg):
 
 def main():
     args = parse_args()
-    cfg = load_config(args.config, args.cfg_options)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_config(args)
     if args.amp:
         apply_amp(cfg)
     if args.resume == 'auto':

@@ -1,4 +1,5 @@
 """Loading configs with ``--cfg-options`` that cannot silently miss."""
+import os.path as osp
 from difflib import get_close_matches
 
 from mmengine.config import Config
@@ -68,4 +69,25 @@ def load_config(path, cfg_options=None):
     if cfg_options:
         check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def load_tool_config(args):
+    """The config of a tool run: overrides, launcher and work dir applied.
+
+    Args:
+        args (argparse.Namespace): With ``config``, ``cfg_options``,
+            ``launcher`` and ``work_dir`` (None for the config's own, or
+            ``work_dirs/<config name>``).
+
+    Returns:
+        Config: The merged config.
+    """
+    cfg = load_config(args.config, args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
     return cfg

@@ -67,7 +67,7 @@ def test_load_truncated_or_missing_image_names_file(tmp_path):
 
 
 def test_load_annotations_roi(tmp_path):
-    res = make_results(4, 5)
+    res = make_results(4, 5, points=((1, 1), ))
     roi = np.zeros((4, 5), np.uint8)
     roi[1:3, 1:4] = 255
     out = LoadCrowdAnnotations()(dict(res, roi=roi))
@@ -75,10 +75,12 @@ def test_load_annotations_roi(tmp_path):
     assert out['gt_points'] is not res['gt_points']
     path = str(tmp_path / 'roi.png')
     Image.fromarray(roi).save(path)
-    out = LoadCrowdAnnotations()(dict(make_results(4, 5), roi_path=path))
+    out = LoadCrowdAnnotations()(
+        dict(make_results(4, 5, points=((1, 1), )), roi_path=path))
     np.testing.assert_array_equal(out['gt_roi'], roi // 255)
     with pytest.raises(ValueError, match='roi.png'):
-        LoadCrowdAnnotations()(dict(make_results(5, 5), roi_path=path))
+        LoadCrowdAnnotations()(
+            dict(make_results(5, 5, points=((1, 1), )), roi_path=path))
 
 
 # -- geometry --------------------------------------------------------------

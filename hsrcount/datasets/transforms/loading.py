@@ -102,7 +102,7 @@ def check_points_on_image(points, shape, source, outside='error'):
         ValueError: If a point is NaN or infinite, or lies off the image and
             ``outside='error'``.
     """
-    points = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    points = np.array(points, dtype=np.float32).reshape(-1, 2)
     if not np.isfinite(points).all():
         raise ValueError(f'{source}: head points are NaN or infinite')
     inside = points_inside(points, shape)
@@ -115,7 +115,7 @@ def check_points_on_image(points, shape, source, outside='error'):
     raise ValueError(
         f'{source}: {int((~inside).sum())} of {len(points)} head points lie '
         f'outside the image (W x H = {w} x {h}), e.g. x={x:g}, y={y:g}. Fix '
-        f"the annotation, or use dict(type='LoadCrowdImageFromFile', "
+        f"the annotation, or use dict(type='LoadCrowdAnnotations', "
         f"outside='drop') to drop such heads from the count.")
 
 
@@ -123,41 +123,19 @@ def check_points_on_image(points, shape, source, outside='error'):
 class LoadCrowdImageFromFile(BaseTransform):
     """Load ``results['img_path']`` as a BGR uint8 image.
 
-    Where the sample has ``gt_points``, they are checked against the image
-    (this is where its size becomes known): every head must lie on it,
-    ``[0, W] x [0, H]`` (see :mod:`hsrcount.datasets.density`). A head off
-    the image is an annotation error that would otherwise vanish from the
-    count silently, so by default it fails, naming the image.
-
-    Args:
-        outside (str): What to do with heads off the image: ``'error'``
-            (raise :class:`ValueError`) or ``'drop'`` (remove them; they are
-            not counted). Defaults to ``'error'``.
+    Grayscale, RGBA and 16-bit files are converted to 3-channel 8-bit; a file
+    that cannot be decoded raises an error naming it.
 
     Added keys: ``img`` ((H, W, 3) uint8, BGR), ``img_shape`` and
-    ``ori_shape`` (``(H, W)``). Modified keys: ``gt_points`` ((N, 2)
-    float32) when present.
+    ``ori_shape`` (``(H, W)``).
     """
-
-    def __init__(self, outside='error'):
-        if outside not in ('error', 'drop'):
-            raise ValueError(f'outside must be "error" or "drop", got '
-                             f'{outside!r}')
-        self.outside = outside
 
     def transform(self, results):
         img = read_image_bgr(results['img_path'])
         results['img'] = img
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
-        if 'gt_points' in results:
-            results['gt_points'] = check_points_on_image(
-                results['gt_points'], img.shape[:2], results['img_path'],
-                self.outside)
         return results
-
-    def __repr__(self):
-        return f'{type(self).__name__}(outside={self.outside!r})'
 
 
 def read_roi(path):
@@ -192,7 +170,16 @@ def read_roi(path):
 class LoadCrowdAnnotations(BaseTransform):
     """Take the head points and the region of interest of a sample.
 
-    Run after :class:`LoadCrowdImageFromFile`.
+    Run after :class:`LoadCrowdImageFromFile`, which gives the image size.
+    Every head must lie on the image, ``[0, W] x [0, H]`` (see
+    :mod:`hsrcount.datasets.density`): a head off the image is an annotation
+    error that would otherwise vanish from the count silently, so by default
+    it fails, naming the image.
+
+    Args:
+        outside (str): What to do with heads off the image: ``'error'``
+            (raise :class:`ValueError`) or ``'drop'`` (remove them; they are
+            not counted). Defaults to ``'error'``.
 
     Required keys: ``gt_points``, ``img_shape``; optional ``roi`` ((H, W)
     array) or ``roi_path``.
@@ -201,10 +188,16 @@ class LoadCrowdAnnotations(BaseTransform):
     ((H, W) uint8, 1 inside) when the sample has a region of interest.
     """
 
+    def __init__(self, outside='error'):
+        if outside not in ('error', 'drop'):
+            raise ValueError(f'outside must be "error" or "drop", got '
+                             f'{outside!r}')
+        self.outside = outside
+
     def transform(self, results):
         source = results.get('img_path', '<sample>')
-        points = np.asarray(results['gt_points'], dtype=np.float32)
-        results['gt_points'] = points.reshape(-1, 2).copy()
+        results['gt_points'] = check_points_on_image(
+            results['gt_points'], results['img_shape'], source, self.outside)
         roi = results.get('roi')
         if roi is None and results.get('roi_path'):
             roi = read_roi(results['roi_path'])
@@ -217,3 +210,6 @@ class LoadCrowdAnnotations(BaseTransform):
                     f'image of shape {tuple(results["img_shape"])}')
             results['gt_roi'] = roi
         return results
+
+    def __repr__(self):
+        return f'{type(self).__name__}(outside={self.outside!r})'

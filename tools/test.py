@@ -20,6 +20,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
 from hsrcount.apis.config import load_tool_config
+from hsrcount.apis.distributed import init_cpu_distributed
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       keep_float32_outputs)
 from hsrcount.apis.registration import register_all_modules
@@ -92,7 +93,9 @@ def speed_up(runner, args):
 def main():
     args = parse_args()
     cfg = load_tool_config(args)
-    cfg.load_from = args.checkpoint
+    # Loaded below, strictly: MMEngine's load_from only warns about missing
+    # or mis-shaped weights, and would evaluate a partly random model.
+    cfg.load_from = None
     cfg.resume = False
     if args.show_dir:
         trigger_visualization_hook(cfg, args.show_dir)
@@ -104,7 +107,14 @@ def main():
             dict(type='CountDumpMetric', out_file=osp.abspath(args.out))
         ]
     register_all_modules(init_default_scope=False)
+    init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    try:
+        runner.load_checkpoint(
+            args.checkpoint, map_location='cpu', strict=True)
+    except RuntimeError as err:
+        raise SystemExit(f'{args.checkpoint}: does not fit the model of '
+                         f'{args.config}: {err}') from err
     amp = speed_up(runner, args)
     with amp:
         metrics = runner.test()

@@ -12,6 +12,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 from hsrcount.apis.config import load_tool_config
+from hsrcount.apis.distributed import init_cpu_distributed
 from hsrcount.apis.registration import register_all_modules
 
 
@@ -70,6 +71,7 @@ def main():
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     register_all_modules(init_default_scope=False)
+    init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 

@@ -2,6 +2,8 @@
 import json
 import os
 import os.path as osp
+import shutil
+import tempfile
 import zlib
 
 import cv2
@@ -117,10 +119,18 @@ class SyntheticCrowdDataset(CustomPointsDataset):
             return json.load(f)
 
     def generate(self, folder):
-        """Draw every image of the split and write the files."""
+        """Draw every image of the split and write the files.
+
+        The split is written to a temporary folder beside ``folder`` and
+        renamed into place, so processes that generate the same split at
+        once (the ranks of a distributed run) never read a half-written one.
+        """
         p = self.params
-        img_dir = osp.join(folder, 'images')
-        os.makedirs(img_dir, exist_ok=True)
+        parent = osp.dirname(osp.abspath(folder))
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f'.{p["split"]}.tmp-', dir=parent)
+        img_dir = osp.join(tmp, 'images')
+        os.makedirs(img_dir)
         rng = np.random.default_rng(split_seed(p['seed'], p['split']))
         lo, hi = p['count_range']
         images = []
@@ -131,10 +141,19 @@ class SyntheticCrowdDataset(CustomPointsDataset):
             cv2.imwrite(osp.join(img_dir, name), img,
                         [cv2.IMWRITE_JPEG_QUALITY, 95])
             images.append(dict(file=name, points=points.tolist()))
-        with open(osp.join(folder, 'annotations.json'), 'w',
+        with open(osp.join(tmp, 'annotations.json'), 'w',
                   encoding='utf-8') as f:
             json.dump(dict(images=images), f)
-        # The manifest last: a folder interrupted while writing is redone.
-        with open(osp.join(folder, 'manifest.json'), 'w',
-                  encoding='utf-8') as f:
+        with open(osp.join(tmp, 'manifest.json'), 'w', encoding='utf-8') as f:
             json.dump(p, f)
+        if self._cached_params(folder) == p:  # another process was first
+            shutil.rmtree(tmp)
+            return
+        if osp.exists(folder):  # generated with other parameters
+            shutil.rmtree(folder)
+        try:
+            os.rename(tmp, folder)
+        except OSError:
+            if self._cached_params(folder) != p:
+                raise
+            shutil.rmtree(tmp)  # lost the race to an identical split

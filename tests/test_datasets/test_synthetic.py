@@ -105,3 +105,20 @@ def test_patch_repeat_dataset_over_synthetic(tmp_path):
     assert sample.gt_count == expected
     with pytest.raises(IndexError):
         ds[28]
+
+
+def _build_split(root):
+    from hsrcount.datasets import SyntheticCrowdDataset
+    dataset = SyntheticCrowdDataset(root, num_images=12, img_size=(48, 64))
+    return [dataset.get_data_info(i)['gt_count'] for i in range(len(dataset))]
+
+
+def test_concurrent_generation_gives_one_complete_split(tmp_path):
+    """Ranks of a distributed run generate the same split at once."""
+    import multiprocessing
+    import os
+    with multiprocessing.get_context('spawn').Pool(3) as pool:
+        counts = pool.map(_build_split, [str(tmp_path)] * 3)
+    assert counts[0] == counts[1] == counts[2] and len(counts[0]) == 12
+    assert sorted(os.listdir(tmp_path)) == ['train']  # no temporary left
+    assert len(os.listdir(tmp_path / 'train' / 'images')) == 12

@@ -24,6 +24,7 @@ from hsrcount.apis.distributed import init_cpu_distributed
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       keep_float32_outputs)
 from hsrcount.apis.registration import register_all_modules
+from hsrcount.engine import CorruptCheckpointError, UnsafeCheckpointError
 
 
 def parse_args():
@@ -112,6 +113,8 @@ def main():
     try:
         runner.load_checkpoint(
             args.checkpoint, map_location='cpu', strict=True)
+    except (UnsafeCheckpointError, CorruptCheckpointError):
+        raise  # they name the file and the fault themselves
     except RuntimeError as err:
         raise SystemExit(f'{args.checkpoint}: does not fit the model of '
                          f'{args.config}: {err}') from err

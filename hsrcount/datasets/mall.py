@@ -5,14 +5,13 @@ import os.path as osp
 import numpy as np
 
 from hsrcount.registry import DATASETS
-from .base import BaseCrowdDataset
-from .density import points_in_roi
-from .trancos import (image_shape, load_mat, matlab_cells, mat_variable,
-                      require_file, roi_struct_to_mask, struct_field)
+from .fixed_camera import FixedCameraDataset
+from .trancos import (load_mat, matlab_cells, mat_variable, require_file,
+                      roi_struct_to_mask, struct_field)
 
 
 @DATASETS.register_module()
-class MallDataset(BaseCrowdDataset):
+class MallDataset(FixedCameraDataset):
     """Mall: 2000 640x480 frames of one shopping-mall camera.
 
     Expected layout, as ``mall_dataset.zip`` unpacks::
@@ -45,13 +44,8 @@ class MallDataset(BaseCrowdDataset):
 
     def __init__(self, data_root, split='train', train_range=(1, 800),
                  use_roi=True, **kwargs):
-        if split not in ('train', 'test'):
-            raise ValueError(f'MallDataset: split must be train or test, '
-                             f'got {split!r}')
-        self.train_range = tuple(train_range)
-        self.use_roi = use_roi
-        self.roi = None
-        super().__init__(data_root=data_root, split=split, **kwargs)
+        super().__init__(data_root=data_root, split=split,
+                         train_range=train_range, use_roi=use_roi, **kwargs)
 
     def _read_annotations(self):
         """(N, 2) 0-based points of every frame, in frame order."""
@@ -73,13 +67,8 @@ class MallDataset(BaseCrowdDataset):
             frames.append(points - 1)
         return frames
 
-    def load_data_list(self):
-        """Read the annotations and keep the split's frames.
-
-        Returns:
-            list[dict]: One entry per frame with ``img_path``, ``gt_points``,
-            ``gt_count`` and ``frame_index`` (1-based).
-        """
+    def read_frames(self):
+        """Every frame with its points, checked against the frames folder."""
         frame_dir = osp.join(self.data_root, 'frames')
         if not osp.isdir(frame_dir):
             raise FileNotFoundError(
@@ -97,33 +86,9 @@ class MallDataset(BaseCrowdDataset):
         ]
         for img_path in img_paths:
             require_file(img_path, 'Mall frame')
-        if self.use_roi:
-            roi_path = osp.join(self.data_root, 'perspective_roi.mat')
-            roi = mat_variable(
-                load_mat(roi_path, 'Mall ROI file'), 'roi', roi_path)
-            self.roi = roi_struct_to_mask(roi, roi_path,
-                                          image_shape(img_paths[0]))
-        lo, hi = self.train_range
-        data_list = []
-        for index, (img_path, points) in enumerate(zip(img_paths, frames), 1):
-            if (lo <= index <= hi) != (self.split == 'train'):
-                continue
-            if self.roi is not None:
-                points = points[points_in_roi(points, self.roi)]
-            data_list.append(
-                dict(
-                    img_path=img_path,
-                    gt_points=points,
-                    gt_count=len(points),
-                    frame_index=index))
-        return data_list
+        return list(zip(img_paths, frames))
 
-    def get_data_info(self, idx):
-        """The entry ``idx`` with the camera's ROI, (H, W) uint8, as ``roi``.
-
-        The one ROI is kept once on the dataset rather than in every entry.
-        """
-        info = super().get_data_info(idx)
-        if self.roi is not None:
-            info['roi'] = self.roi.copy()
-        return info
+    def read_roi(self, shape):
+        path = osp.join(self.data_root, 'perspective_roi.mat')
+        roi = mat_variable(load_mat(path, 'Mall ROI file'), 'roi', path)
+        return roi_struct_to_mask(roi, path, shape)

@@ -4,16 +4,15 @@ import os.path as osp
 import re
 
 from hsrcount.registry import DATASETS
-from .base import BaseCrowdDataset
-from .density import points_in_roi
-from .trancos import (image_shape, load_mat, matlab_cells, mat_variable,
-                      require_file, roi_struct_to_mask, struct_field)
+from .fixed_camera import FixedCameraDataset
+from .trancos import (load_mat, matlab_cells, mat_variable, require_file,
+                      roi_struct_to_mask, struct_field)
 
 SEQUENCE_DIR = re.compile(r'^vidf1_33_(\d{3})\.y$')
 
 
 @DATASETS.register_module()
-class UCSDDataset(BaseCrowdDataset):
+class UCSDDataset(FixedCameraDataset):
     """UCSD pedestrians: 2000 grayscale 158x238 frames of one walkway.
 
     Expected layout, as ``ucsdpeds_vidf.zip`` and ``vidf-cvpr.zip`` unpack::
@@ -53,13 +52,8 @@ class UCSDDataset(BaseCrowdDataset):
 
     def __init__(self, data_root, split='train', train_range=(601, 1400),
                  use_roi=True, **kwargs):
-        if split not in ('train', 'test'):
-            raise ValueError(f'UCSDDataset: split must be train or test, '
-                             f'got {split!r}')
-        self.train_range = tuple(train_range)
-        self.use_roi = use_roi
-        self.roi = None
-        super().__init__(data_root=data_root, split=split, **kwargs)
+        super().__init__(data_root=data_root, split=split,
+                         train_range=train_range, use_roi=use_roi, **kwargs)
 
     def _sequences(self):
         """The sequence numbers under ``vidf/``; they must run 0, 1, ..."""
@@ -104,44 +98,14 @@ class UCSDDataset(BaseCrowdDataset):
             frames.append((img_path, self.check_points(loc, source) - 1))
         return frames
 
-    def _read_roi(self, shape):
-        path = osp.join(self.data_root, 'vidf-cvpr', self.ROI_FILE)
-        roi = mat_variable(load_mat(path, 'UCSD ROI file'), 'roi', path)
-        return roi_struct_to_mask(roi, path, shape)
-
-    def load_data_list(self):
-        """Read every sequence's annotations and keep the split's frames.
-
-        Returns:
-            list[dict]: One entry per frame with ``img_path``, ``gt_points``,
-            ``gt_count`` and ``frame_index`` (global, 1-based).
-        """
-        lo, hi = self.train_range
+    def read_frames(self):
+        """Every frame of every sequence, in global frame order."""
         frames = []
         for seq in self._sequences():
             frames += self._read_sequence(seq)
-        if self.use_roi:
-            self.roi = self._read_roi(image_shape(frames[0][0]))
-        data_list = []
-        for index, (img_path, points) in enumerate(frames, 1):
-            if (lo <= index <= hi) != (self.split == 'train'):
-                continue
-            if self.roi is not None:
-                points = points[points_in_roi(points, self.roi)]
-            data_list.append(
-                dict(
-                    img_path=img_path,
-                    gt_points=points,
-                    gt_count=len(points),
-                    frame_index=index))
-        return data_list
+        return frames
 
-    def get_data_info(self, idx):
-        """The entry ``idx`` with the scene's ROI, (H, W) uint8, as ``roi``.
-
-        The one ROI is kept once on the dataset rather than in every entry.
-        """
-        info = super().get_data_info(idx)
-        if self.roi is not None:
-            info['roi'] = self.roi.copy()
-        return info
+    def read_roi(self, shape):
+        path = osp.join(self.data_root, 'vidf-cvpr', self.ROI_FILE)
+        roi = mat_variable(load_mat(path, 'UCSD ROI file'), 'roi', path)
+        return roi_struct_to_mask(roi, path, shape)

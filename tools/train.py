@@ -6,7 +6,6 @@ Example:
 """
 import argparse
 import os
-import os.path as osp
 
 from mmengine.config import DictAction
 from mmengine.runner import Runner

@@ -3,7 +3,7 @@ from abc import abstractmethod
 
 from .base import BaseCrowdDataset
 from .density import points_in_roi
-from .trancos import image_shape
+from .release_io import image_shape
 
 
 class FixedCameraDataset(BaseCrowdDataset):

@@ -6,7 +6,7 @@ import numpy as np
 
 from hsrcount.registry import DATASETS
 from .fixed_camera import FixedCameraDataset
-from .trancos import (load_mat, matlab_cells, mat_variable, require_file,
+from .release_io import (load_mat, matlab_cells, mat_variable, require_file,
                       roi_struct_to_mask, struct_field)
 
 

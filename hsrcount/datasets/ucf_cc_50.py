@@ -3,7 +3,7 @@ import os.path as osp
 
 from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
-from .trancos import load_mat, mat_variable, require_file
+from .release_io import load_mat, mat_variable, require_file
 
 
 @DATASETS.register_module()

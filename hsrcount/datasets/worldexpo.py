@@ -6,7 +6,7 @@ import re
 from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
 from .density import points_in_roi
-from .trancos import image_shape, load_mat, mat_variable, polygon_to_mask
+from .release_io import image_shape, load_mat, mat_variable, polygon_to_mask
 
 SCENE_ID = re.compile(r'^\d{6}$')
 

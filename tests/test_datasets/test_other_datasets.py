@@ -9,7 +9,8 @@ import scipy.io
 
 import fake_releases as fake
 from hsrcount.datasets.mall import MallDataset
-from hsrcount.datasets.trancos import TrancosDataset, load_roi_file
+from hsrcount.datasets.release_io import load_roi_file
+from hsrcount.datasets.trancos import TrancosDataset
 from hsrcount.datasets.ucf_cc_50 import UCFCC50Dataset
 from hsrcount.datasets.ucsd import UCSDDataset
 from hsrcount.datasets.worldexpo import WorldExpoDataset

@@ -127,7 +127,8 @@ def render_density(points,
                    beta=0.3,
                    border='renormalize',
                    max_sigma=None,
-                   truncate=4.0):
+                   truncate=4.0,
+                   mask=None):
     """Render the density map of head points.
 
     Args:
@@ -146,6 +147,12 @@ def render_density(points,
             image, like ``gaussian_filter(mode='constant')``.
         max_sigma (float, optional): Upper bound on sigmas.
         truncate (float): Kernel cut-off in sigmas. Defaults to 4.
+        mask (np.ndarray, optional): (H, W) region of interest, non-zero
+            inside. Kernels are cut to it like to the image border: with
+            ``'renormalize'`` each kernel's part inside the mask sums to 1,
+            so the map sums to the heads inside the mask and the loss, which
+            ignores pixels outside it, sees every head whole. Only pass
+            heads inside the mask.
 
     Returns:
         np.ndarray: (H, W) float32 density map.
@@ -156,6 +163,11 @@ def render_density(points,
         raise ValueError(
             f'border must be one of {BORDER_MODES}, got {border!r}')
     h, w = int(shape[0]), int(shape[1])
+    if mask is not None:
+        if tuple(mask.shape) != (h, w):
+            raise ValueError(f'mask of shape {mask.shape} does not match the '
+                             f'map of shape {(h, w)}')
+        mask = np.asarray(mask) != 0
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     density = np.zeros((h, w), dtype=np.float64)
     if kernel == 'adaptive':
@@ -176,8 +188,10 @@ def render_density(points,
         x0, x1 = max(col - r, 0), min(col + r + 1, w)
         ky = kern[y0 - row + r:y1 - row + r]
         kx = kern[x0 - col + r:x1 - col + r]
+        stamp = np.outer(ky, kx)
+        if mask is not None:
+            stamp *= mask[y0:y1, x0:x1]
         if border == 'renormalize':
-            ky = ky / ky.sum()
-            kx = kx / kx.sum()
-        density[y0:y1, x0:x1] += np.outer(ky, kx)
+            stamp /= stamp.sum()
+        density[y0:y1, x0:x1] += stamp
     return density.astype(np.float32)

@@ -10,6 +10,9 @@ belongs to exactly one cell.
 """
 import numpy as np
 
+from hsrcount.datasets.density import (points_in_roi, points_inside,
+                                       points_to_pixels)
+
 
 def cell_boundaries(size, num_cells):
     """Integer boundaries that split ``size`` pixels into ``num_cells`` parts.
@@ -52,8 +55,11 @@ def grid_cell_sums(value_map, num_cells):
 def points_to_count_map(points, shape, roi=None):
     """Count head points per pixel.
 
-    A point ``(x, y)`` falls in pixel ``(floor(y), floor(x))``. Points outside
-    the image, or on a pixel where ``roi`` is 0, are not counted.
+    The convention of the whole project (:mod:`hsrcount.datasets.density`):
+    a point ``(x, y)`` falls in pixel ``(floor(y), floor(x))``, and the image
+    is the closed rectangle ``[0, W] x [0, H]``, so a head on the far edge
+    belongs to the last column or row, as it does in ``gt_count``. Points
+    off the image, or on a pixel where ``roi`` is 0, are not counted.
 
     Args:
         points (np.ndarray): ``(N, 2)`` positions, x then y, 0-based pixels.
@@ -64,16 +70,11 @@ def points_to_count_map(points, shape, roi=None):
     Returns:
         np.ndarray: ``(H, W)`` float64 map of point counts.
     """
-    h, w = shape
-    counts = np.zeros((h, w), dtype=np.float64)
+    counts = np.zeros(shape, dtype=np.float64)
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-    cols = np.floor(points[:, 0]).astype(np.int64)
-    rows = np.floor(points[:, 1]).astype(np.int64)
-    inside = (cols >= 0) & (cols < w) & (rows >= 0) & (rows < h)
-    cols, rows = cols[inside], rows[inside]
-    if roi is not None:
-        keep = roi[rows, cols] > 0
-        cols, rows = cols[keep], rows[keep]
+    keep = points_inside(points, shape) if roi is None else points_in_roi(
+        points, roi)
+    rows, cols = points_to_pixels(points[keep], shape).T
     np.add.at(counts, (rows, cols), 1.0)
     return counts
 

@@ -92,3 +92,34 @@ def test_max_sigma_and_bad_args():
     with pytest.raises(ValueError, match='kernel'):
         render_density(pts, (20, 40), kernel='box')
     assert render_density(np.zeros((0, 2)), (5, 6)).sum() == 0
+
+
+def test_mask_cuts_kernels_like_the_border():
+    """With a ROI, each head's kernel is renormalised over the ROI: the map
+    is zero outside it and sums to the number of heads (all inside it)."""
+    roi = np.zeros((40, 50), np.uint8)
+    roi[5:30, 10:45] = 1
+    points = np.array([[11.2, 6.5], [40.0, 28.9], [25.5, 15.5]])
+    density = render_density(points, roi.shape, kernel='fixed', sigma=4.0,
+                             mask=roi)
+    assert density[roi == 0].max() == 0
+    np.testing.assert_allclose(density.sum(), 3.0, rtol=1e-5)
+    # A kernel that lies wholly inside the ROI (sigma 2: radius 8 around
+    # (25, 15)) is the plain Gaussian.
+    alone = render_density(points[2:], roi.shape, kernel='fixed', sigma=2.0)
+    masked = render_density(points[2:], roi.shape, kernel='fixed',
+                            sigma=2.0, mask=roi)
+    np.testing.assert_allclose(masked, alone, rtol=1e-6)
+
+
+def test_generate_density_sums_to_count_inside_roi():
+    from hsrcount.datasets.transforms import GenerateDensity
+    roi = np.zeros((40, 50), np.uint8)
+    roi[:, :25] = 1
+    results = dict(img=np.zeros((40, 50, 3), np.uint8), gt_roi=roi,
+                   gt_points=np.array([[3, 3], [24.5, 20], [30, 20]],
+                                      np.float32))
+    out = GenerateDensity(kernel='fixed', sigma=5.0)(results)
+    assert out['gt_count'] == 2  # the head at x=30 is outside the ROI
+    np.testing.assert_allclose(out['gt_density'].sum(), 2.0, rtol=1e-5)
+    assert out['gt_density'][:, 25:].max() == 0

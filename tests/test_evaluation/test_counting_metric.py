@@ -86,14 +86,16 @@ def test_grid_cell_sums_match_slicing_and_handle_empty_cells():
 
 def test_points_to_count_map_floors_and_drops_outside_and_roi():
     points = np.array([[0.2, 0.9], [1.99, 0.0], [1.5, 0.5], [3.0, 1.0],
-                       [-0.1, 1.0], [0.5, 2.5]])
+                       [3.01, 1.0], [-0.1, 1.0], [0.5, 2.5]])
     roi = np.ones((3, 3))
     roi[2, 0] = 0
     counts = points_to_count_map(points, (3, 3), roi)
     expected = np.zeros((3, 3))
     expected[0, 0] = 1  # (0.2, 0.9)
     expected[0, 1] = 2  # (1.99, 0.0) and (1.5, 0.5)
-    # (3.0, 1.0) and (-0.1, 1.0) are outside; (0.5, 2.5) is outside the ROI.
+    expected[1, 2] = 1  # (3.0, 1.0): on the far edge, the last column
+    # (3.01, 1.0) and (-0.1, 1.0) are off the image; (0.5, 2.5) is outside
+    # the ROI.
     np.testing.assert_array_equal(counts, expected)
 
 
@@ -164,20 +166,36 @@ def test_game_levels_and_roi_honoured():
 
 
 def test_game0_equals_mae_when_counts_are_consistent():
+    """GT counts as the pipeline makes them (GenerateDensity), heads on the
+    far image edges included: GAME0 equals MAE, and a prediction equal to
+    the GT density scores 0 on both."""
+    from hsrcount.datasets.transforms import GenerateDensity
     rng = np.random.default_rng(2)
-    samples = []
+    samples, perfect = [], []
     for i in range(4):
-        pred = rng.random((9, 11)) * 0.3
         points = rng.uniform([0, 0], [11, 9], size=(int(rng.integers(0, 20)),
                                                     2))
-        roi = (rng.random((9, 11)) > 0.2).astype(np.float64)
-        gt_count = points_to_count_map(points, (9, 11), roi).sum()
+        points = np.concatenate([points, [[11.0, 4.0], [5.0, 9.0],
+                                          [11.0, 9.0]]]).astype(np.float32)
+        roi = (rng.random((9, 11)) > 0.2).astype(np.uint8)
+        roi[4, 10] = roi[8, 5] = roi[8, 10] = 1  # the edge heads count
+        gt = GenerateDensity(kernel='fixed', sigma=1.0)(
+            dict(img=np.zeros((9, 11, 3), np.uint8), gt_points=points,
+                 gt_roi=roi))
+        assert gt['gt_count'] >= 3
+        pred = rng.random((9, 11)) * 0.3
         samples.append(
-            make_sample(gt_count, pred_density=pred, gt_points=points,
+            make_sample(gt['gt_count'], pred_density=pred, gt_points=points,
                         roi=roi, name=f'{i}.jpg'))
+        perfect.append(
+            make_sample(gt['gt_count'], pred_density=gt['gt_density'],
+                        gt_points=points, roi=roi, name=f'{i}.jpg'))
     metrics = run_metric(CrowdCountingMetric(game_levels=(0, 2)), samples)
     assert metrics['GAME0'] == pytest.approx(metrics['MAE'], rel=1e-6)
     assert metrics['GAME2'] >= metrics['GAME0'] - 1e-9
+    metrics = run_metric(CrowdCountingMetric(game_levels=(0, )), perfect)
+    assert metrics['MAE'] == pytest.approx(0.0, abs=1e-4)
+    assert metrics['GAME0'] == pytest.approx(0.0, abs=1e-4)
 
 
 def test_per_scene_mae_and_unweighted_average():

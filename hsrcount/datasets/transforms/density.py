@@ -12,8 +12,9 @@ class GenerateDensity(BaseTransform):
 
     Run after the geometric transforms. The heads counted are those inside
     the current image and, when the sample has ``gt_roi``, inside the region
-    of interest; only they are rendered, so with ``border='renormalize'`` the
-    map sums to ``gt_count``. Adaptive sigmas are computed from the heads of
+    of interest; only they are rendered, and kernels are cut to the ROI like
+    to the image border, so with ``border='renormalize'`` the map sums to
+    ``gt_count`` inside the ROI. Adaptive sigmas are computed from the heads of
     the current image, so after a crop a head near the cut can get a wider
     kernel than in the full image.
 
@@ -48,8 +49,8 @@ class GenerateDensity(BaseTransform):
             points = points[points_inside(points, shape)]
         results['gt_points'] = points
         results['gt_count'] = len(points)
-        results['gt_density'] = render_density(points, shape,
-                                               **self.render_args)
+        results['gt_density'] = render_density(
+            points, shape, mask=results.get('gt_roi'), **self.render_args)
         return results
 
     def __repr__(self):

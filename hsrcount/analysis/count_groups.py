@@ -6,6 +6,8 @@ count (ties by image path, so the split is deterministic) and cut into
 number of images the first ``len % n`` groups hold one image more
 (``numpy.array_split``). Group 1 is the sparsest.
 """
+import os
+import os.path as osp
 from collections import OrderedDict
 
 import matplotlib
@@ -165,6 +167,7 @@ def plot_count_groups(groups, out_file, title=None):
     if title:
         ax.set_title(title)
     fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     fig.savefig(out_file, dpi=100)
     plt.close(fig)
     return drawn

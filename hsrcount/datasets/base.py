@@ -39,9 +39,8 @@ class BaseCrowdDataset(BaseDataset):
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data root {data_root!r} does not '
-                f'exist. See {DATASET_DOC} for where to put the dataset, or '
-                f'set it with --cfg-options '
-                f'train_dataloader.dataset.data_root=PATH.')
+                f'exist. See {DATASET_DOC} for where to put the dataset and '
+                f'how to point the config at another folder.')
         self.split = split
         super().__init__(
             data_root=data_root,

@@ -240,6 +240,8 @@ def load_roi_file(path, shape=None):
     - images (``.png``, ``.bmp``, ``.tif``, ``.jpg``): non-zero pixels are
       inside for lossless formats; JPEG is thresholded at 128 because its
       compression smears the border.
+    - ``.npy``: a 2-D array, non-zero inside; read without unpickling, so a
+      file holding Python objects is refused rather than run.
     - ``.mat``: the first of ``BW`` (TRANCOS), ``mask``, ``roi`` (a 2-D
       array, or a struct with ``mask`` or a polygon ``xi``/``yi``), or a
       WorldExpo'10 polygon ``maskVerticesXCoordinates`` /
@@ -258,6 +260,13 @@ def load_roi_file(path, shape=None):
         ValueError: If the file holds no mask this function knows.
     """
     ext = osp.splitext(path)[1].lower()
+    if ext == '.npy':
+        require_file(path, 'ROI mask')
+        try:
+            array = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as err:
+            raise ValueError(f'{path}: cannot read ROI mask ({err})') from err
+        return as_mask(array, path, shape)
     if ext in IMAGE_MASK_EXTS:
         require_file(path, 'ROI mask')
         img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
@@ -267,7 +276,7 @@ def load_roi_file(path, shape=None):
             img = (img >= 128).astype(np.uint8)
         return as_mask(img, path, shape)
     if ext != '.mat':
-        raise ValueError(f'{path}: ROI masks must be .mat or one of '
+        raise ValueError(f'{path}: ROI masks must be .mat, .npy or one of '
                          f'{", ".join(IMAGE_MASK_EXTS)}')
     mat = load_mat(path, 'ROI mask file')
     for name in ('BW', 'mask'):

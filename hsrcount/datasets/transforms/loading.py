@@ -8,6 +8,7 @@ from PIL import Image
 
 from hsrcount.registry import TRANSFORMS
 from ..density import points_inside
+from ..release_io import load_roi_file
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 # PNG colour types with more than one channel: RGB, grey + alpha, RGBA.
@@ -138,34 +139,6 @@ class LoadCrowdImageFromFile(BaseTransform):
         return results
 
 
-def read_roi(path):
-    """Read a region-of-interest mask: an image (non-zero = inside) or .npy.
-
-    Args:
-        path (str): The mask file.
-
-    Returns:
-        np.ndarray: (H, W) uint8, 1 inside the region, 0 outside.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'ROI file {path!r} not found')
-    if path.endswith('.npy'):
-        try:
-            # allow_pickle=False: an object array could run code.
-            mask = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as e:
-            raise ValueError(f'{path}: cannot read ROI mask ({e})') from e
-    else:
-        try:
-            with Image.open(path) as img:
-                mask = np.asarray(img.convert('L'))
-        except OSError as e:
-            raise ValueError(f'{path}: cannot decode ROI mask ({e})') from e
-    if mask.ndim != 2:
-        raise ValueError(f'{path}: ROI mask must be (H, W), got {mask.shape}')
-    return (mask != 0).astype(np.uint8)
-
-
 @TRANSFORMS.register_module()
 class LoadCrowdAnnotations(BaseTransform):
     """Take the head points and the region of interest of a sample.
@@ -200,7 +173,8 @@ class LoadCrowdAnnotations(BaseTransform):
             results['gt_points'], results['img_shape'], source, self.outside)
         roi = results.get('roi')
         if roi is None and results.get('roi_path'):
-            roi = read_roi(results['roi_path'])
+            roi = load_roi_file(results['roi_path'],
+                                shape=tuple(results['img_shape']))
             source = results['roi_path']
         if roi is not None:
             roi = (np.asarray(roi) != 0).astype(np.uint8)

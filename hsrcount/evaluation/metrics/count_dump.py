@@ -12,7 +12,14 @@ COLUMNS = ('img_path', 'gt_count', 'pred_count')
 
 
 def _field(sample, key):
-    return sample[key] if isinstance(sample, dict) else sample.get(key)
+    """``sample[key]`` of a data sample or its dict; KeyError naming the
+    image when the field is missing."""
+    value = sample.get(key) if isinstance(sample, dict) else sample.get(key)
+    if value is None:
+        img_path = sample.get('img_path') if key != 'img_path' else None
+        raise KeyError(f'CountDumpMetric: the prediction of '
+                       f'{img_path or "an image"} has no {key!r}')
+    return value
 
 
 def write_counts(records, out_file):

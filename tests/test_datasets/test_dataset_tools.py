@@ -33,7 +33,8 @@ train_dataloader = dict(dataset=dict(
                  pipeline=[dict(type='LoadCrowdImageFromFile'),
                            dict(type='LoadCrowdAnnotations'),
                            dict(type='PaperCrop'),
-                           dict(type='GenerateDensity'),
+                           dict(type='GenerateDensity', kernel='fixed',
+                                sigma=3.0),
                            dict(type='PackCrowdInputs')])))
 """)
     return str(cfg), str(data)
@@ -52,6 +53,23 @@ def test_precompute_density(tiny_config, tmp_path):
     expected = render_density(info['gt_points'], (32, 48), kernel='fixed',
                               sigma=2.0)
     np.testing.assert_array_equal(np.load(out / '00002.npy'), expected)
+
+
+def test_precompute_density_follows_the_config(tiny_config, tmp_path):
+    """Without flags the maps are rendered as the config's GenerateDensity
+    renders them (here fixed sigma 3), for the whole image."""
+    cfg, data = tiny_config
+    out = tmp_path / 'maps'
+    load_tool('dataset_converters/precompute_density.py').main(
+        [cfg, '--out-dir', str(out)])
+    ds = SyntheticCrowdDataset(data, num_images=3, img_size=(32, 48),
+                               seed=1)
+    for i in range(3):
+        info = ds.get_data_info(i)
+        expected = render_density(info['gt_points'], (32, 48),
+                                  kernel='fixed', sigma=3.0)
+        np.testing.assert_array_equal(np.load(out / f'{i:05d}.npy'),
+                                      expected)
 
 
 def test_browse_dataset(tiny_config, tmp_path):

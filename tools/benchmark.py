@@ -50,7 +50,6 @@ import hsrcount
 from hsrcount.apis import load_config, register_all_modules
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       restore_tf32, set_tf32)
-from hsrcount.apis.inference import drop_pretrained_init
 from hsrcount.registry import MODELS
 
 PRECISIONS = ('fp32', 'tf32', 'bf16', 'fp16')
@@ -112,7 +111,6 @@ def build_model(config, device):
     mode (``init_weights`` is not called: it would only log)."""
     cfg = load_config(config) if isinstance(config, str) else config
     model_cfg = cfg.model.copy()
-    drop_pretrained_init(model_cfg)
     return MODELS.build(model_cfg).to(device).eval()
 
 
@@ -129,7 +127,6 @@ def count_flops(model_cfg, shape):
         int: Conv and matmul FLOPs (a multiply-add counts 2).
     """
     model_cfg = model_cfg.copy()
-    drop_pretrained_init(model_cfg)
     with torch.device('meta'):
         model = MODELS.build(model_cfg).eval()
         x = torch.empty(1, 3, *shape)

@@ -105,7 +105,7 @@ class TrainTimerHook(Hook):
 
 def prepare_config(args, work_dir):
     """The config with the loader overrides, no validation, no saving."""
-    from hsrcount.apis.config import load_config
+    from hsrcount.apis.config import enable_amp, load_config
     cfg = load_config(args.config, args.cfg_options)
     loader = cfg.train_dataloader
     for key in ('batch_size', 'num_workers', 'pin_memory',
@@ -127,8 +127,7 @@ def prepare_config(args, work_dir):
     cfg.work_dir = work_dir
     cfg.load_from, cfg.resume = None, False
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+        enable_amp(cfg, args.device)
     return cfg
 
 

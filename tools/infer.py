@@ -107,7 +107,10 @@ def density_overlay(img_bgr, density, count):
         np.ndarray: (H, W, 3) uint8 BGR.
     """
     peak = float(density.max())
-    norm = density / peak if peak > 0 else np.zeros_like(density)
+    # D0 has no final ReLU: negative values are drawn as empty, not wrapped
+    # around to hot colours by the uint8 cast.
+    norm = np.clip(density / peak, 0, 1) if peak > 0 else \
+        np.zeros_like(density)
     heat = cv2.applyColorMap((norm * 255).astype(np.uint8), cv2.COLORMAP_JET)
     out = cv2.addWeighted(img_bgr, 0.5, heat, 0.5, 0)
     cv2.putText(out, f'count: {count:.1f}', (10, 30),

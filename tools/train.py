@@ -2,15 +2,16 @@
 
 Example:
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py
-    python tools/train.py configs/hsrnet/hsrnet_demo.py --amp --resume
+    python tools/train.py configs/hsrnet/hsrnet_shtech_a.py --amp --resume
 """
 import argparse
 import os
+import os.path as osp
 
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from hsrcount.apis.config import load_tool_config
+from hsrcount.apis.config import enable_amp, load_tool_config
 from hsrcount.apis.distributed import init_cpu_distributed
 from hsrcount.apis.registration import register_all_modules
 
@@ -29,7 +30,7 @@ def parse_args():
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='automatic mixed precision (bf16 where the device supports it)')
+        help='bfloat16 mixed precision (AmpOptimWrapper); needs a GPU')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -48,24 +49,18 @@ def parse_args():
     return args
 
 
-def apply_amp(cfg):
-    """Switch the optimizer wrapper to MMEngine's AmpOptimWrapper."""
-    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper == 'AmpOptimWrapper':
-        return
-    if wrapper != 'OptimWrapper':
-        raise ValueError(f'--amp needs optim_wrapper.type=OptimWrapper, '
-                         f'the config has {wrapper}')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
-
-
 def main():
     args = parse_args()
     cfg = load_tool_config(args)
     if args.amp:
-        apply_amp(cfg)
+        enable_amp(cfg)
     if args.resume == 'auto':
+        pointer = osp.join(cfg.work_dir, 'last_checkpoint')
+        if not osp.isfile(pointer):
+            # MMEngine would log "resumed from None" and start from scratch.
+            raise SystemExit(
+                f'--resume: {cfg.work_dir} has no last_checkpoint to resume '
+                f'from; give --resume CKPT, or drop --resume to start anew')
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume

@@ -1,8 +1,12 @@
 """Loading configs with ``--cfg-options`` that cannot silently miss."""
+import inspect
 import os.path as osp
 from difflib import get_close_matches
 
+import torch
 from mmengine.config import Config
+from mmengine.runner import set_random_seed
+from torch.utils.data import DataLoader
 
 
 class ConfigKeyError(KeyError):
@@ -10,6 +14,13 @@ class ConfigKeyError(KeyError):
 
     def __str__(self):  # KeyError would print the message quoted.
         return self.args[0]
+
+
+# Top-level keys MMEngine's Runner reads that configs often leave out.
+RUNNER_KEYS = ('compile', 'find_unused_parameters', 'custom_imports',
+               'auto_scale_lr', 'experiment_name', 'model_wrapper_cfg',
+               'work_dir', 'load_from', 'resume', 'randomness', 'env_cfg',
+               'log_level', 'cfg')
 
 
 def _child(node, key):
@@ -20,33 +31,65 @@ def _child(node, key):
     return node.get(key) if isinstance(node, dict) else None
 
 
+def _keyword_names(func):
+    return set(inspect.signature(func).parameters)
+
+
+def _may_add(parts, depth, node):
+    """Whether a new key ``parts[depth]`` may be added to ``node``: inside a
+    typed dict (its class checks its keyword arguments), a top-level Runner
+    key, or a keyword argument of ``DataLoader`` in a dataloader dict or of
+    ``set_random_seed`` in ``randomness``."""
+    if not isinstance(node, dict):
+        return False
+    if 'type' in node:
+        return True
+    key = parts[depth]
+    if depth == 0:
+        return key in RUNNER_KEYS
+    if depth == 1 and parts[0].endswith('_dataloader'):
+        return key in _keyword_names(DataLoader)
+    if depth == 1 and parts[0] == 'randomness':
+        return key in _keyword_names(set_random_seed)
+    return False
+
+
 def check_cfg_options(cfg, options):
     """Reject ``--cfg-options`` keys that name nothing in the config.
 
-    Every part of a dotted key but the last must exist. The last may be new
-    only inside a dict that has a ``type`` (it becomes a keyword argument that
-    the built class checks itself); anywhere else a new key would be ignored
-    silently, so it is an error.
+    Every part of a dotted key but the last must exist and must not be None.
+    The last may be new only where something checks it (see
+    :func:`_may_add`): inside a dict with a ``type`` (a keyword argument of
+    the built class), a top-level key the Runner reads (:data:`RUNNER_KEYS`),
+    or a keyword argument of a dataloader or of ``randomness``. Anywhere else
+    a new key would be ignored silently, so it is an error.
 
     Args:
         cfg (Config): The loaded config.
         options (dict): ``{'a.b.c': value}`` as parsed by ``DictAction``.
 
     Raises:
-        ConfigKeyError: Naming the key, the part that is missing and close matches.
+        ConfigKeyError: Naming the key, the part that is missing and close
+            matches.
     """
     for full_key in options:
         node, parts = cfg._cfg_dict, full_key.split('.')
         for depth, part in enumerate(parts):
             child = _child(node, part)
             is_leaf = depth == len(parts) - 1
+            where = '.'.join(parts[:depth]) or 'the config'
             if child is not None or (is_leaf and isinstance(node, dict)
                                      and part in node):
                 node = child
                 continue
-            if is_leaf and isinstance(node, dict) and 'type' in node:
+            if is_leaf and _may_add(parts, depth, node):
                 break
-            where = '.'.join(parts[:depth]) or 'the config'
+            if isinstance(node, dict) and part in node:
+                raise ConfigKeyError(
+                    f'--cfg-options {full_key}: '
+                    f'{".".join(parts[:depth + 1])} is None in this config, '
+                    f'so there is nothing to set inside it; set the whole '
+                    f'{part} instead.')
             known = list(node.keys()) if isinstance(node, dict) else []
             close = get_close_matches(part, known, n=3)
             hint = f' Did you mean {", ".join(close)}?' if close else ''
@@ -91,3 +134,31 @@ def load_tool_config(args):
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def enable_amp(cfg, device=None):
+    """Train with MMEngine's ``AmpOptimWrapper`` in bfloat16 (``--amp``).
+
+    Args:
+        cfg (Config): A training config whose ``optim_wrapper`` is a plain
+            ``OptimWrapper`` (or already an ``AmpOptimWrapper``).
+        device (str, optional): Where training runs; default CUDA when it
+            is available, else CPU.
+
+    Raises:
+        ValueError: If the config uses another optimizer wrapper.
+        RuntimeError: On the CPU, where MMEngine 0.10.7's AmpOptimWrapper
+            refuses to run.
+    """
+    if device is None:
+        device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    if not str(device).startswith('cuda'):
+        raise RuntimeError(
+            '--amp needs a GPU: MMEngine\'s AmpOptimWrapper does not train '
+            'on the CPU. Drop --amp to train in float32.')
+    wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+        raise ValueError(f'--amp needs optim_wrapper.type=OptimWrapper, the '
+                         f'config has {wrapper}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('dtype', 'bfloat16')

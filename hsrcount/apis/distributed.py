@@ -1,4 +1,6 @@
 """Distributed start-up that works on machines without CUDA."""
+import datetime
+
 import torch
 import torch.distributed as dist
 
@@ -38,4 +40,6 @@ def init_cpu_distributed(cfg):
             f'distributed run without CUDA needs the gloo backend, the '
             f'config has {backend!r}: add --cfg-options '
             f'env_cfg.dist_cfg.backend=gloo')
+    if 'timeout' in dist_cfg:  # seconds, as MMEngine's init_dist takes it
+        dist_cfg['timeout'] = datetime.timedelta(seconds=dist_cfg['timeout'])
     dist.init_process_group(backend='gloo', **dist_cfg)

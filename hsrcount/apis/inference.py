@@ -1,4 +1,5 @@
 """Count people in images with a trained model."""
+import copy
 import os.path as osp
 
 import numpy as np
@@ -8,28 +9,8 @@ from mmengine.runner import load_checkpoint
 
 from hsrcount.registry import MODELS, TRANSFORMS
 from hsrcount.structures import CrowdDataSample
-from .config import load_config
+from .config import check_cfg_options, load_config
 from .registration import register_all_modules
-
-
-def drop_pretrained_init(cfg):
-    """Set every ``Pretrained`` init_cfg in a model config to None, in place.
-
-    Used when a checkpoint (or random weights, for benchmarks) replaces
-    them: they would otherwise try to download ImageNet weights.
-
-    Args:
-        cfg (dict | list): A model config or a part of it.
-    """
-    if isinstance(cfg, dict):
-        init_cfg = cfg.get('init_cfg')
-        if isinstance(init_cfg, dict) and init_cfg.get('type') == 'Pretrained':
-            cfg['init_cfg'] = None
-        for value in cfg.values():
-            drop_pretrained_init(value)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            drop_pretrained_init(value)
 
 
 def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
@@ -37,10 +18,14 @@ def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
 
     Args:
         config (str | Config): Config file or loaded config.
-        checkpoint (str, optional): Checkpoint to load. Loaded with hsrcount's
-            safe loader: a checkpoint that would run code is refused.
+        checkpoint (str, optional): Checkpoint to load, strictly. Loaded
+            with hsrcount's safe loader: a checkpoint that would run code is
+            refused. Without one the weights are PyTorch's defaults:
+            ``init_weights`` is not called, so nothing (such as ImageNet
+            weights named by a ``Pretrained`` init_cfg) is downloaded.
         device (str): Where the model runs, e.g. ``'cpu'`` or ``'cuda:0'``.
-        cfg_options (dict, optional): Overrides applied to the config.
+        cfg_options (dict, optional): Overrides applied to (a copy of) the
+            config, checked as ``--cfg-options`` are.
 
     Returns:
         nn.Module: The model in eval mode with ``model.cfg`` set.
@@ -48,13 +33,15 @@ def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
     register_all_modules()
     if isinstance(config, str):
         config = load_config(config, cfg_options)
-    elif not isinstance(config, Config):
+    elif isinstance(config, Config):
+        config = copy.deepcopy(config)
+        if cfg_options:
+            check_cfg_options(config, cfg_options)
+            config.merge_from_dict(cfg_options)
+    else:
         raise TypeError(f'config must be a path or a Config, got '
                         f'{type(config).__name__}')
-    model_cfg = config.model.copy()
-    if checkpoint is not None:
-        drop_pretrained_init(model_cfg)
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(config.model)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     model.cfg = config

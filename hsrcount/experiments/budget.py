@@ -12,7 +12,7 @@ import os.path as osp
 from dataclasses import asdict, dataclass
 from typing import Optional, Sequence, Tuple
 
-from hsrcount.apis.config import load_config
+from hsrcount.apis.config import enable_amp, load_config
 
 #: Data presets of issue 8. ``shtech_b``: Part B train -> Part B test.
 #: ``shtech_a_val``: Part A train minus ``num_val`` held-out images -> those
@@ -303,12 +303,10 @@ def apply_budget(cfg, settings, run_dir, source='the config'):
     if s.lr is not None:
         cfg.optim_wrapper.optimizer.lr = s.lr
     if s.amp:
-        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            raise BudgetConfigError(f'{source}: --amp needs optim_wrapper '
-                                    f'type OptimWrapper, it is {wrapper}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+        try:
+            enable_amp(cfg, s.device)
+        except (ValueError, RuntimeError) as err:
+            raise BudgetConfigError(f'{source}: {err}') from err
     if s.device == 'cpu':
         cfg.env_cfg.cudnn_benchmark = False
 

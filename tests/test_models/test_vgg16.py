@@ -134,3 +134,9 @@ def test_width_ratio_refuses_pretrained_weights():
     with pytest.raises(ValueError, match='width_ratio=1'):
         VGG16(width_ratio=0.5,
               init_cfg=dict(type='Pretrained', checkpoint='x.pth'))
+
+
+def test_init_cfg_with_an_unknown_key_is_refused():
+    # A misspelt `checkpoint` would otherwise be ignored silently.
+    with pytest.raises(ValueError, match='checkpointt'):
+        VGG16(init_cfg=dict(type='Pretrained', checkpointt='x.pth'))

@@ -1,12 +1,12 @@
 """Write per-image counts to a JSON or CSV file (``tools/test.py --out``)."""
 import csv
+import io
 import json
-import os
-import os.path as osp
 
 from mmengine.evaluator import BaseMetric
 
 from hsrcount.registry import METRICS
+from hsrcount.utils import atomic_write
 
 COLUMNS = ('img_path', 'gt_count', 'pred_count')
 
@@ -23,22 +23,23 @@ def _field(sample, key):
 
 
 def write_counts(records, out_file):
-    """Write count records as JSON (a list of objects) or CSV.
+    """Write count records as JSON (a list of objects) or CSV, atomically:
+    an interrupted run leaves the previous file or none, never half of one.
 
     Args:
         records (list[dict]): Each with ``img_path``, ``gt_count`` and
             ``pred_count``.
         out_file (str): A ``.json`` or ``.csv`` path.
     """
-    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
     if out_file.endswith('.json'):
-        with open(out_file, 'w') as f:
-            json.dump(records, f, indent=1)
+        text = json.dumps(records, indent=1)
     else:
-        with open(out_file, 'w', newline='') as f:
-            writer = csv.DictWriter(f, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(records)
+        buffer = io.StringIO(newline='')
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(records)
+        text = buffer.getvalue()
+    atomic_write(text, out_file)
 
 
 def read_counts(path):

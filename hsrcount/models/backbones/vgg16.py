@@ -75,7 +75,9 @@ class VGG16(BaseModule):
         if not 0 <= num_pretrained_convs <= num_convs:
             raise ValueError(f'VGG16: num_pretrained_convs must be 0..'
                              f'{num_convs}, got {num_pretrained_convs}')
-        if init_cfg is not None and init_cfg.get('type') != 'Pretrained':
+        if init_cfg is not None and (init_cfg.get('type') != 'Pretrained'
+                                     or set(init_cfg) != {'type',
+                                                          'checkpoint'}):
             raise ValueError(f'VGG16: init_cfg must be None or '
                              f"dict(type='Pretrained', checkpoint=...), got "
                              f'{init_cfg}')

@@ -1,0 +1,55 @@
+"""--cfg-options: a key that would be ignored silently is an error."""
+import pytest
+from mmengine.config import Config
+
+from hsrcount.apis.config import ConfigKeyError, check_cfg_options, enable_amp
+
+CFG = dict(
+    model=dict(type='CrowdCounter', neck=None,
+               backbone=dict(type='VGG16', with_bn=False)),
+    train_dataloader=dict(batch_size=2, dataset=dict(type='X')),
+    randomness=dict(seed=0),
+    env_cfg=dict(cudnn_benchmark=False),
+    optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='Adam')),
+    pipeline=[dict(type='A'), dict(type='B')])
+
+
+@pytest.mark.parametrize('key', [
+    'model.backbone.with_bn',  # exists
+    'model.backbone.frozen_stages',  # new keyword of a typed dict
+    'train_dataloader.pin_memory',  # a DataLoader keyword
+    'randomness.deterministic',  # a set_random_seed keyword
+    'compile',  # a Runner key
+    'pipeline.1.prob',  # list index, then a typed dict
+])
+def test_accepted(key):
+    check_cfg_options(Config(CFG), {key: 1})
+
+
+@pytest.mark.parametrize('key,message', [
+    ('train_dataloader.batchsize', "has no key 'batchsize'. Did you mean "
+     'batch_size?'),
+    ('model.backbon.with_bn', "model has no key 'backbon'"),
+    ('randomness.sed', "randomness has no key 'sed'"),
+    ('env_cfg.cudnn_benchmrk', "env_cfg has no key 'cudnn_benchmrk'"),
+    ('compil', "the config has no key 'compil'"),
+    ('pipeline.5.prob', "pipeline has no key '5'"),
+    ('model.neck.reduction', 'model.neck is None in this config'),
+])
+def test_refused_with_the_missing_part(key, message):
+    with pytest.raises(ConfigKeyError) as err:
+        check_cfg_options(Config(CFG), {key: 1})
+    assert f'--cfg-options {key}: ' in str(err.value)
+    assert message in str(err.value)
+
+
+def test_amp_needs_a_gpu_and_a_plain_wrapper():
+    cfg = Config(CFG)
+    with pytest.raises(RuntimeError, match='needs a GPU'):
+        enable_amp(cfg, 'cpu')
+    enable_amp(cfg, 'cuda')
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
+    cfg.optim_wrapper.type = 'ApexOptimWrapper'
+    with pytest.raises(ValueError, match='ApexOptimWrapper'):
+        enable_amp(cfg, 'cuda')

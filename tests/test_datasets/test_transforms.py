@@ -216,3 +216,13 @@ def test_pack_crowd_inputs():
     assert sample.gt_points.dtype == torch.float32
     assert sample.img_path == 'x.jpg' and sample.img_shape == (4, 5)
     assert 'scene' not in sample.metainfo
+
+
+def test_pack_refuses_a_count_that_no_longer_matches_the_points():
+    from hsrcount.datasets.transforms import PackCrowdInputs
+    res = make_results(20, 30)
+    res['gt_count'] = 3
+    PackCrowdInputs()(dict(res))  # consistent: packs
+    res['gt_points'] = res['gt_points'][:2]  # e.g. a crop dropped one
+    with pytest.raises(ValueError, match='does not match the 2 head points'):
+        PackCrowdInputs()(res)

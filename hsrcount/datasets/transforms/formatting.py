@@ -35,6 +35,14 @@ class PackCrowdInputs(BaseTransform):
                             dtype=np.float32).reshape(-1, 2)
         sample.gt_points = torch.from_numpy(points.copy())
         if 'gt_count' in results:
+            if 'gt_points' in results and results['gt_count'] != len(points):
+                # A geometric transform moved or dropped heads after the
+                # count was taken: packing it would train on a wrong count.
+                raise ValueError(
+                    f'{results.get("img_path", "<sample>")}: gt_count '
+                    f'{results["gt_count"]} does not match the '
+                    f'{len(points)} head points of the sample; put '
+                    f'GenerateDensity after the geometric transforms')
             sample.gt_count = float(results['gt_count'])
         if 'gt_density' in results:
             sample.gt_density = torch.from_numpy(

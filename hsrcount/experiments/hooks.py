@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from mmengine.hooks import Hook
 
-from hsrcount.visualization.density_figure import draw_density_panels
+from hsrcount.visualization.density_figure import draw_data_sample
 
 
 class TrainClockHook(Hook):
@@ -61,7 +61,7 @@ class DensityPicturesHook(Hook):
     """Draw image | GT density | prediction of the first validation images.
 
     Pictures go to ``<out_dir>/<image stem>.png`` through
-    :func:`draw_density_panels`. The image is taken from the batch (the
+    :func:`draw_data_sample`. The image is taken from the batch (the
     ``(3, H, W)`` uint8 BGR input), so no file is read again.
 
     Args:
@@ -85,14 +85,8 @@ class DensityPicturesHook(Hook):
             if len(self.written) >= self.num_pictures:
                 return
             rgb = img.detach().cpu().numpy().transpose(1, 2, 0)[..., ::-1]
-            gt = sample.get('gt_density')
-            pred = sample.get('pred_density')
-            figure = draw_density_panels(
-                np.ascontiguousarray(rgb),
-                None if gt is None else gt.data[0].cpu().numpy(),
-                None if pred is None else pred.data[0].cpu().numpy(),
-                gt_count=sample.get('gt_count'),
-                pred_count=sample.get('pred_count'),
+            figure = draw_data_sample(
+                np.ascontiguousarray(rgb), sample,
                 panel_width=self.panel_width)
             os.makedirs(self.out_dir, exist_ok=True)
             stem = osp.splitext(osp.basename(sample.img_path))[0]

@@ -192,3 +192,35 @@ def draw_density_panels(image_rgb: np.ndarray,
     panels = [(image_rgb, names[0], 'image')]
     panels += [(m, name, 'density') for m, name in zip(maps, names[1:])]
     return draw_panels(panels, **kwargs)
+
+
+def draw_data_sample(image_rgb: np.ndarray,
+                     data_sample,
+                     draw_gt: bool = True,
+                     draw_pred: bool = True,
+                     **kwargs) -> np.ndarray:
+    """:func:`draw_density_panels` of the maps and counts a sample holds.
+
+    Args:
+        image_rgb (np.ndarray): ``(H, W, 3)`` uint8 RGB image.
+        data_sample (CrowdDataSample, optional): Its ``gt_density``,
+            ``gt_count``, ``pred_density`` and ``pred_count``, where set,
+            are drawn; None draws the image alone.
+        draw_gt (bool): Draw the GT density and count. Defaults to True.
+        draw_pred (bool): Draw the prediction. Defaults to True.
+        **kwargs: Passed to :func:`draw_density_panels`.
+
+    Returns:
+        np.ndarray: The drawing, uint8 RGB.
+    """
+    fields = dict(gt_density=None, gt_count=None, pred_density=None,
+                  pred_count=None)
+    if data_sample is not None:
+        wanted = (['gt_density', 'gt_count'] if draw_gt else []) + (
+            ['pred_density', 'pred_count'] if draw_pred else [])
+        for key in wanted:
+            fields[key] = data_sample.get(key)
+        for key in ('gt_density', 'pred_density'):
+            if fields[key] is not None:
+                fields[key] = fields[key].data.detach().cpu().numpy()[0]
+    return draw_density_panels(image_rgb, **fields, **kwargs)

@@ -8,7 +8,7 @@ from mmengine.visualization import Visualizer
 
 from hsrcount.registry import VISUALIZERS
 from hsrcount.structures import CrowdDataSample
-from .density_figure import DEFAULT_TITLES, draw_density_panels
+from .density_figure import DEFAULT_TITLES, draw_data_sample
 
 
 @VISUALIZERS.register_module()
@@ -75,19 +75,9 @@ class CrowdLocalVisualizer(Visualizer):
                 to write, RGB converted to BGR for OpenCV. Defaults to None.
             step (int): Global step for the backends. Defaults to 0.
         """
-        fields = dict(gt_density=None, gt_count=None, pred_density=None,
-                      pred_count=None)
-        if data_sample is not None:
-            wanted = (['gt_density', 'gt_count'] if draw_gt else []) + (
-                ['pred_density', 'pred_count'] if draw_pred else [])
-            for key in wanted:
-                fields[key] = data_sample.get(key)
-            for key in ('gt_density', 'pred_density'):
-                if fields[key] is not None:
-                    fields[key] = fields[key].data.detach().cpu().numpy()[0]
-        drawn = draw_density_panels(
-            image, titles=self.titles, panel_width=self.panel_width,
-            **fields)
+        drawn = draw_data_sample(
+            image, data_sample, draw_gt, draw_pred, titles=self.titles,
+            panel_width=self.panel_width)
         self.set_image(drawn)
 
         if show:

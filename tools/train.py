@@ -32,6 +32,10 @@ def parse_args():
         action='store_true',
         help='bfloat16 mixed precision (AmpOptimWrapper); needs a GPU')
     parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels-last weights and inputs (model.channels_last=True)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -54,6 +58,8 @@ def main():
     cfg = load_tool_config(args)
     if args.amp:
         enable_amp(cfg)
+    if args.channels_last:
+        cfg.model.channels_last = True
     if args.resume == 'auto':
         pointer = osp.join(cfg.work_dir, 'last_checkpoint')
         if not osp.isfile(pointer):

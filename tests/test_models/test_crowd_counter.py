@@ -195,3 +195,34 @@ def test_density_scale_validated():
     with pytest.raises(ValueError, match='density_scale'):
         CrowdCounter(backbone=nn.Identity(), head=nn.Identity(),
                      density_scale=0)
+
+
+def test_channels_last_training_matches_the_default_layout(make_batch):
+    """model.channels_last=True (train.py --channels-last) stores the conv
+    weights channels-last and gives the same losses and gradients."""
+    from hsrcount.registry import MODELS
+    cfg = dict(
+        type='CrowdCounter',
+        backbone=dict(type='VGG16', width_ratio=0.125, with_bn=True),
+        neck=dict(type='ScaleFocusModule', in_channels=(16, 32, 64, 64),
+                  reduction=4),
+        head=dict(type='ScaleRecalibrationHead',
+                  in_channels=(16, 32, 64, 64)))
+    torch.manual_seed(0)
+    plain = MODELS.build(cfg)
+    fast = MODELS.build(dict(cfg, channels_last=True))
+    fast.load_state_dict(plain.state_dict())
+    conv = fast.backbone.convs[3].weight
+    assert conv.is_contiguous(memory_format=torch.channels_last)
+    assert not conv.is_contiguous()
+    batch = make_batch([(32, 48), (32, 48)])
+    losses = []
+    for model in (plain, fast):
+        data = model.data_preprocessor(batch, training=True)
+        loss = sum(model(**data, mode='loss').values())
+        loss.backward()
+        losses.append(loss)
+    torch.testing.assert_close(losses[0], losses[1], rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(plain.head.fuse.weight.grad,
+                               fast.head.fuse.weight.grad, rtol=1e-3,
+                               atol=1e-6)

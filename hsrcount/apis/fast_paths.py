@@ -127,10 +127,12 @@ def apply_fast_paths(model, channels_last=False, compile=False, tf32=False):
 
     Args:
         model (nn.Module): A :class:`CrowdCounter` (or any module; then
-            ``compile`` compiles the whole module).
-        channels_last (bool): Store conv weights and the backbone's input in
+            ``compile`` compiles the whole module and ``channels_last``
+            converts its input with a pre-hook).
+        channels_last (bool): Store conv weights and the input images in
             channels-last (NHWC) memory format, which tensor-core convs on
-            GPUs prefer. The values do not change, only their layout.
+            GPUs prefer (:meth:`CrowdCounter.set_channels_last`). The values
+            do not change, only their layout.
         compile (bool | dict): ``torch.compile`` the backbone, neck and head
             (each with ``nn.Module.compile``); a dict is passed to it as
             keyword arguments, e.g. ``dict(mode='max-autotune')``. The first
@@ -147,11 +149,11 @@ def apply_fast_paths(model, channels_last=False, compile=False, tf32=False):
                         f'{type(model).__name__}')
     if tf32:
         set_tf32(True)
-    if channels_last:
+    if channels_last and hasattr(model, 'set_channels_last'):
+        model.set_channels_last()  # a CrowdCounter converts its own inputs
+    elif channels_last:
         model.to(memory_format=torch.channels_last)
-        entry = getattr(model, 'backbone', None)
-        entry = model if entry is None else entry
-        entry.register_forward_pre_hook(
+        model.register_forward_pre_hook(
             _inputs_to_channels_last, with_kwargs=True)
     if compile:
         options = compile if isinstance(compile, dict) else {}

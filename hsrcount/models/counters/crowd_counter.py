@@ -79,9 +79,17 @@ class CrowdCounter(BaseModel):
         if self.backbone is None or self.head is None:
             raise ValueError('CrowdCounter: backbone and head are required')
         self.density_scale = float(density_scale)
-        self.channels_last = channels_last
+        self.channels_last = False
         if channels_last:
-            self.to(memory_format=torch.channels_last)
+            self.set_channels_last()
+
+    def set_channels_last(self):
+        """Store conv weights channels-last and convert inputs to it in
+        :meth:`extract_feat`, in place. The values do not change, only their
+        layout. For training, call it before an optimizer or DDP holds the
+        parameters (``channels_last=True`` does so at construction)."""
+        self.to(memory_format=torch.channels_last)
+        self.channels_last = True
 
     def extract_feat(self, inputs):
         """Features for the head.

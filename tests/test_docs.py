@@ -8,8 +8,9 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from hsrcount.apis import register_all_modules
 from hsrcount.registry import DATASETS, MODELS
+from hsrcount.structures import CrowdDataSample
+from hsrcount.utils import register_all_modules
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -57,11 +58,26 @@ def test_customize_guide_runs(tmp_path, monkeypatch):
     for f, g, b in zip(feats, focused, base):
         torch.testing.assert_close(g, f + b)
 
-    loss = model.head.loss_decode
+    assert [type(m).__name__ for m in model.head.loss_decode] == [
+        'ScaleConsistencyLoss', 'PointCountLoss']
+    count_loss = model.head.loss_decode[1]
     pred = torch.zeros(2, 1, 4, 4)
-    target = torch.zeros(2, 1, 4, 4)
-    target[0, 0, 0, 0] = 2.0  # image 0: count error 2, image 1: 0
-    losses = loss(pred, target)
-    torch.testing.assert_close(losses['loss_count'], torch.tensor(0.01))
-    torch.testing.assert_close(losses['loss_density'],
-                               torch.tensor(4.0 / (2 * 32)))
+    pred[0, 0, 0, 0] = 500.0  # 5 people at density_scale 100
+    pred[1, 0, 3, 3] = 300.0  # 3 people, but on a padded pixel
+    mask = torch.ones_like(pred)
+    mask[1, 0, 3, 3] = 0
+    samples = [CrowdDataSample(), CrowdDataSample()]
+    samples[0].gt_points = torch.zeros(2, 2)  # error |5 - 2| = 3
+    samples[1].gt_points = torch.zeros(1, 2)  # error |0 - 1| = 1
+    losses = count_loss(pred, torch.zeros_like(pred), mask,
+                        data_samples=samples)
+    torch.testing.assert_close(losses['loss_count'],
+                               torch.tensor(1e-3 * (3 + 1) / 2))
+
+    # The whole head, on a real sample of the new dataset: every term.
+    item = dataset[0]
+    batch = model.data_preprocessor(
+        dict(inputs=[item['inputs']], data_samples=[item['data_samples']]),
+        True)
+    terms = model(**batch, mode='loss')
+    assert {'loss_density', 'loss_scale5', 'loss_count'} <= set(terms)

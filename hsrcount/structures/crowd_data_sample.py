@@ -20,13 +20,25 @@ class CrowdDataSample(BaseDataElement):
     - ``pred_density`` (:obj:`PixelData`): ``data`` of shape (1, H, W) at the
       image's size, people per pixel (the model's density scale undone).
     - ``pred_count`` (float): the sum of ``pred_density`` (inside the ROI).
+    - ``pred_scales`` (:obj:`PixelData`): ``data`` of shape (K, H, W), the
+      scale maps D1..DK of a multi-output head in people per pixel; only
+      when asked for (``CrowdCounter.predict(..., with_scales=True)``).
+
+    Set by :class:`CrowdDataPreprocessor` for the head, at the padded batch
+    size ``(Hp, Wp)``:
+
+    - ``valid_mask`` (Tensor): (1, Hp, Wp) float, 1 on the image (and inside
+      the ROI), 0 on padding and outside the ROI.
+    - ``padded_gt_density`` (Tensor): (1, Hp, Wp), ``gt_density``
+      zero-padded; only when the sample has ``gt_density``.
 
     Meta fields set by the pipeline: ``img_path``, ``ori_shape``,
-    ``img_shape``, ``scale_factor``, ``flip``, ``pad_shape`` (set by the data
-    preprocessor) and, where the dataset has them, ``scene``.
+    ``img_shape``, ``scale_factor``, ``flip`` and, where the dataset has
+    them, ``scene``; by the data preprocessor: ``pad_shape`` and
+    ``batch_input_shape``.
     """
 
-    PIXEL_FIELDS = ('gt_density', 'pred_density', 'roi')
+    PIXEL_FIELDS = ('gt_density', 'pred_density', 'pred_scales', 'roi')
 
     def __setattr__(self, name, value):
         # Maps are PixelData everywhere downstream (metrics, visualizer,

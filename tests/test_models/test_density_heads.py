@@ -4,6 +4,7 @@ import torch
 
 from hsrcount.models import (CSRNetHead, EuclideanLoss, PlainHead,
                              ScaleRecalibrationHead, resize_density)
+from hsrcount.structures import CrowdDataSample
 
 PAPER_GROUPS = [[21, 31, 41, 51], [22, 32, 42, 52], [33, 43, 53], [44, 54],
                 [55]]
@@ -54,7 +55,6 @@ def test_forward_d0_is_fusion_of_stacked_scales():
     fused = sum(head.fuse.weight[0, k, 0, 0] * scales[k]
                 for k in range(5)) + head.fuse.bias
     torch.testing.assert_close(d0, fused)
-    torch.testing.assert_close(head.predict(feats), d0)
 
 
 @pytest.mark.parametrize('mode,reduce', [('sum', torch.sum),
@@ -114,12 +114,80 @@ def test_csrnet_head_backend():
     assert d0.shape == (1, 1, 32, 48)
 
 
-def test_head_loss_uses_loss_decode():
-    head = PlainHead(in_channels=8, in_stride=4)
-    feats = [torch.randn(1, 8, 4, 4)]
-    gt = torch.rand(1, 1, 16, 16)
+def _prepared_samples(gts, masks):
+    """Samples as CrowdDataPreprocessor leaves them for a head's loss."""
+    samples = []
+    for gt, mask in zip(gts, masks):
+        sample = CrowdDataSample()
+        sample.padded_gt_density = gt
+        sample.valid_mask = mask
+        samples.append(sample)
+    return samples
+
+
+def test_head_loss_stacks_masks_and_scales_the_gt():
+    head = PlainHead(in_channels=8, in_stride=4, density_scale=10.0)
+    feats = [torch.randn(2, 8, 4, 4)]
+    gt = torch.rand(2, 1, 16, 16)
     mask = torch.ones_like(gt)
-    losses = head.loss(feats, gt, mask)
+    mask[1, :, 8:] = 0  # image 1: bottom half is padding
+    losses = head.loss(feats, _prepared_samples(gt, mask))
     d0, _ = head(feats, img_size=(16, 16))
-    expected = ((d0 - gt)**2).sum() / (2 * 256)
+    expected = ((d0 - 10.0 * gt)**2 * mask).sum() / (2 * (256 + 128))
     torch.testing.assert_close(losses['loss_density'], expected)
+
+
+def test_head_loss_without_prepared_samples_is_an_error():
+    head = PlainHead(in_channels=8, in_stride=4)
+    with pytest.raises(ValueError, match='CrowdDataPreprocessor'):
+        head.loss([torch.randn(1, 8, 4, 4)], [CrowdDataSample()])
+
+
+def test_head_merges_a_list_of_losses_and_refuses_clashes():
+    from hsrcount.registry import MODELS
+
+    @MODELS.register_module(force=True)
+    class _PointsSeen(torch.nn.Module):
+        def forward(self, pred, target, valid_mask=None, scale_outputs=None,
+                    data_samples=None):
+            return dict(loss_points=pred.new_tensor(
+                float(sum(len(s.gt_points) for s in data_samples))))
+
+    head = PlainHead(in_channels=8, in_stride=4,
+                     loss_decode=[dict(type='EuclideanLoss'),
+                                  dict(type='_PointsSeen')])
+    samples = _prepared_samples(torch.zeros(2, 1, 16, 16),
+                                torch.ones(2, 1, 16, 16))
+    samples[0].gt_points = torch.zeros(3, 2)
+    samples[1].gt_points = torch.zeros(4, 2)
+    losses = head.loss([torch.randn(2, 8, 4, 4)], samples)
+    assert set(losses) == {'loss_density', 'loss_points'}
+    assert losses['loss_points'].item() == 7.0
+
+    twice = PlainHead(in_channels=8, in_stride=4,
+                      loss_decode=[dict(type='EuclideanLoss')] * 2)
+    with pytest.raises(ValueError, match='loss_density'):
+        twice.loss([torch.randn(2, 8, 4, 4)], samples)
+
+
+def test_head_predict_crops_unscales_and_sums_in_roi():
+    head = ScaleRecalibrationHead(density_scale=50.0)
+    head.init_weights()
+    feats = _feats(h=32, w=48)
+    d0, scales = head(feats)
+    sample = CrowdDataSample(metainfo=dict(img_shape=(30, 40),
+                                           batch_input_shape=(32, 48)))
+    sample.roi = torch.zeros(1, 30, 40, dtype=torch.uint8)
+    sample.roi.data[:, :10] = 1
+    other = CrowdDataSample(metainfo=dict(img_shape=(32, 48),
+                                          batch_input_shape=(32, 48)))
+    out = head.predict(feats, [sample, other], with_scales=True)
+    torch.testing.assert_close(out[0].pred_density.data,
+                               d0[0, :, :30, :40] / 50.0)
+    assert out[0].pred_count == pytest.approx(
+        float(d0[0, 0, :10, :40].detach().sum() / 50.0), rel=1e-5)
+    assert out[1].pred_count == pytest.approx(
+        float(d0[1].detach().sum() / 50.0), rel=1e-5)
+    assert out[0].pred_scales.data.shape == (5, 30, 40)
+    torch.testing.assert_close(out[1].pred_scales.data[2],
+                               scales[2][1, 0] / 50.0)

@@ -29,20 +29,18 @@ class CSRNetHead(PlainHead):
                  dilation=2,
                  in_stride=8,
                  **kwargs):
-        self.backend_channels = tuple(backend_channels)
-        super().__init__(in_channels=in_channels, in_stride=in_stride,
+        backend_channels = tuple(backend_channels)
+        out_width = backend_channels[-1] if backend_channels else in_channels
+        super().__init__(in_channels=out_width, in_stride=in_stride,
                          **kwargs)
+        self.backend_channels = backend_channels
         layers, ch = [], in_channels
-        for out_ch in self.backend_channels:
+        for out_ch in backend_channels:
             layers += [nn.Conv2d(ch, out_ch, 3, padding=dilation,
                                  dilation=dilation),
                        nn.ReLU(inplace=True)]
             ch = out_ch
         self.backend = nn.Sequential(*layers)
-
-    def _out_width(self, in_channels):
-        return self.backend_channels[-1] if self.backend_channels \
-            else in_channels
 
     def transform(self, x):
         return self.backend(x)

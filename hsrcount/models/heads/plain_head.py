@@ -16,12 +16,16 @@ class PlainHead(BaseDensityHead):
     Single output: the scale list is empty, so pair it with
     ``EuclideanLoss``.
 
+    Subclasses insert layers before ``conv_out`` by overriding
+    :meth:`transform`; ``in_channels`` is then the width that layer gives.
+
     Args:
-        in_channels (int): Channels of the used level. Default: 512.
+        in_channels (int): Channels entering ``conv_out``. Default: 512.
         in_index (int): Which feature of the input tuple. Default: -1.
         in_stride (int): Stride of that level, used when the input size is
             not given. Default: 16.
-        loss_decode (dict | nn.Module): Default ``EuclideanLoss``.
+        loss_decode (dict | nn.Module | list): Default ``EuclideanLoss``.
+        density_scale (float): See :class:`BaseDensityHead`. Default: 100.
         init_cfg (dict | list[dict], optional): Default N(0, 0.01).
     """
 
@@ -30,16 +34,14 @@ class PlainHead(BaseDensityHead):
                  in_index=-1,
                  in_stride=16,
                  loss_decode=dict(type='EuclideanLoss'),
+                 density_scale=100.0,
                  init_cfg=dict(type='Normal', layer='Conv2d', std=0.01,
                                bias=0)):
-        super().__init__(loss_decode=loss_decode, init_cfg=init_cfg)
+        super().__init__(loss_decode=loss_decode,
+                         density_scale=density_scale, init_cfg=init_cfg)
         self.in_index = in_index
         self.in_stride = in_stride
-        self.conv_out = nn.Conv2d(self._out_width(in_channels), 1, 1)
-
-    def _out_width(self, in_channels):
-        """Channels entering ``conv_out`` (subclasses insert layers)."""
-        return in_channels
+        self.conv_out = nn.Conv2d(in_channels, 1, 1)
 
     def transform(self, x):
         """Layers before ``conv_out``; identity here."""

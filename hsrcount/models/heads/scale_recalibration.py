@@ -54,7 +54,9 @@ class ScaleRecalibrationHead(BaseDensityHead):
         deconv_init (str): ``'normal'`` (N(0, 0.01), the paper's rule for
             non-VGG layers) or ``'bilinear'`` (per-channel bilinear
             upsampling, FCN-style, zero bias). Default: 'normal'.
-        loss_decode (dict | nn.Module): Default ``ScaleConsistencyLoss``.
+        loss_decode (dict | nn.Module | list): Default
+            ``ScaleConsistencyLoss``.
+        density_scale (float): See :class:`BaseDensityHead`. Default: 100.
         init_cfg (dict | list[dict], optional): Default N(0, 0.01) for the
             1x1 convs (and the deconvs unless ``deconv_init='bilinear'``).
     """
@@ -66,10 +68,12 @@ class ScaleRecalibrationHead(BaseDensityHead):
                  stack_mode='conv',
                  deconv_init='normal',
                  loss_decode=dict(type='ScaleConsistencyLoss'),
+                 density_scale=100.0,
                  init_cfg=dict(
                      type='Normal', layer=['Conv2d', 'ConvTranspose2d'],
                      std=0.01, bias=0)):
-        super().__init__(loss_decode=loss_decode, init_cfg=init_cfg)
+        super().__init__(loss_decode=loss_decode,
+                         density_scale=density_scale, init_cfg=init_cfg)
         if not len(in_channels) == len(strides) == len(score_channels):
             raise ValueError(
                 f'ScaleRecalibrationHead: in_channels {in_channels}, strides '

@@ -48,7 +48,8 @@ class EuclideanLoss(nn.Module):
         super().__init__()
         self.loss_weight = loss_weight
 
-    def forward(self, pred, target, valid_mask=None, scale_outputs=None):
+    def forward(self, pred, target, valid_mask=None, scale_outputs=None,
+                data_samples=None):
         """Compute L0.
 
         Args:
@@ -57,6 +58,8 @@ class EuclideanLoss(nn.Module):
             valid_mask (Tensor, optional): (N, 1, H, W) valid pixels.
             scale_outputs (Sequence[Tensor], optional): Scale-specific
                 outputs of a multi-output head; not used by this loss.
+            data_samples (Sequence[CrowdDataSample], optional): The batch's
+                samples; not used by this loss.
 
         Returns:
             dict[str, Tensor]: ``loss_density``.

@@ -107,7 +107,8 @@ class ScaleConsistencyLoss(nn.Module):
         """Tensor: The weights lambda_i in use, shape (K, )."""
         return self.log_vars.neg().exp() if self.learnable else self.lambdas
 
-    def forward(self, pred, target, valid_mask=None, scale_outputs=None):
+    def forward(self, pred, target, valid_mask=None, scale_outputs=None,
+                data_samples=None):
         """Compute the loss terms.
 
         Args:
@@ -115,6 +116,8 @@ class ScaleConsistencyLoss(nn.Module):
             target (Tensor): Ground-truth density, (N, 1, H, W).
             valid_mask (Tensor, optional): (N, 1, H, W), 1 on valid pixels.
             scale_outputs (Sequence[Tensor]): D1..DK, each (N, 1, H, W).
+            data_samples (Sequence[CrowdDataSample], optional): The batch's
+                samples; not used by this loss.
 
         Returns:
             dict[str, Tensor]: The terms, see the class docstring.

@@ -1,22 +1,37 @@
 """Every config file builds: its model, its datasets (on fake releases of
-each family) with a sample through each pipeline, and its evaluators."""
+each family) with a sample through each pipeline, and its evaluators. The
+config tree keeps its conventions: model bases stand alone, sibling configs
+differ only where they say, and each folder's README and metafile.yml list
+its configs."""
 import glob
+import os
 import os.path as osp
 import pathlib
+import re
 
+import fake_releases as fake
 import numpy as np
 import pytest
 import torch
+import yaml
 from mmengine.config import Config
 
-import fake_releases as fake
-from hsrcount.apis import register_all_modules
 from hsrcount.registry import DATASETS, METRICS, MODELS
+from hsrcount.utils import register_all_modules
 
-CONFIG_DIR = osp.join(osp.dirname(osp.dirname(__file__)), 'configs')
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIG_DIR = osp.join(REPO, 'configs')
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
     if '_base_' not in p)
+CONFIG_FOLDERS = sorted(
+    d for d in os.listdir(CONFIG_DIR)
+    if d != '_base_' and osp.isdir(osp.join(CONFIG_DIR, d)))
+UCF_FOLDS = [osp.join(CONFIG_DIR, 'hsrnet', 'hsrnet_ucf_cc_50.py')] + [
+    osp.join(CONFIG_DIR, 'hsrnet', f'hsrnet_ucf_cc_50_fold{k}.py')
+    for k in range(1, 5)]
+# Every ShanghaiTech Part B config and its Part A sibling.
+PART_B = [p for p in CONFIGS if re.search(r'shtech[_-]b\.py$', p)]
 
 
 @pytest.fixture(scope='module')
@@ -103,3 +118,138 @@ def test_unknown_type_lists_registered_names():
 def test_fake_shanghaitech_layout(fake_roots):
     root = pathlib.Path(fake_roots['ShanghaiTechDataset'])
     assert (root / 'train_data' / 'ground-truth' / 'GT_IMG_2.mat').is_file()
+
+
+def _differences(a, b, path=''):
+    """Paths (``'a.b[0].c'``) where two resolved configs differ."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b)):
+            sub = f'{path}.{key}' if path else key
+            if key not in a or key not in b:
+                out.append(sub)
+            else:
+                out += _differences(a[key], b[key], sub)
+        return out
+    if (isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+            and len(a) == len(b)):
+        return [d for i, (x, y) in enumerate(zip(a, b))
+                for d in _differences(x, y, f'{path}[{i}]')]
+    return [] if a == b else [path]
+
+
+def _resolved(path):
+    return Config.fromfile(path).to_dict()
+
+
+def _value(cfg, path):
+    for key in path.split('.'):
+        cfg = cfg[key]
+    return cfg
+
+
+DATA_ROOT_KEYS = [
+    'data_root', 'train_dataloader.dataset.dataset.data_root',
+    'val_dataloader.dataset.data_root', 'test_dataloader.dataset.data_root'
+]
+
+
+def test_shanghaitech_b_is_part_a_plus_a_data_root():
+    base = osp.join(CONFIG_DIR, '_base_', 'datasets')
+    part_a = _resolved(osp.join(base, 'shanghaitech_a.py'))
+    part_b = _resolved(osp.join(base, 'shanghaitech_b.py'))
+    assert sorted(_differences(part_a, part_b)) == sorted(DATA_ROOT_KEYS)
+    for key in DATA_ROOT_KEYS:
+        assert _value(part_b, key) == 'data/ShanghaiTech/part_B'
+    with open(osp.join(base, 'shanghaitech_b.py')) as f:
+        assert "_base_ = ['./shanghaitech_a.py']" in f.read()
+
+
+@pytest.mark.parametrize(
+    'path_b', PART_B, ids=[osp.relpath(p, CONFIG_DIR) for p in PART_B])
+def test_part_b_config_is_its_part_a_sibling_plus_a_data_root(path_b):
+    path_a = re.sub(r'shtech([_-])b\.py$', r'shtech\1a.py', path_b)
+    assert osp.isfile(path_a), f'{path_b} has no Part A sibling'
+    assert sorted(_differences(_resolved(path_a), _resolved(path_b))) == \
+        sorted(DATA_ROOT_KEYS)
+
+
+def test_ucf_cc_50_fold_configs_differ_only_by_fold(fake_roots):
+    register_all_modules()
+    fold_keys = sorted([
+        'fold', 'train_dataloader.dataset.dataset.fold',
+        'val_dataloader.dataset.fold', 'test_dataloader.dataset.fold'
+    ])
+    fold0 = _resolved(UCF_FOLDS[0])
+    test_ids = []
+    for k, path in enumerate(UCF_FOLDS):
+        cfg = _resolved(path)
+        assert sorted(_differences(fold0, cfg)) == \
+            ([] if k == 0 else fold_keys)
+        assert [_value(cfg, key) for key in fold_keys] == [k] * 4
+        dataset = cfg['test_dataloader']['dataset']
+        dataset['data_root'] = fake_roots['UCFCC50Dataset']
+        test_ids += DATASETS.build(dataset).image_ids()
+    assert sorted(test_ids) == list(range(1, 51))  # each image tested once
+
+
+def test_model_bases_stand_alone():
+    bases = glob.glob(osp.join(CONFIG_DIR, '_base_', 'models', '*.py'))
+    assert len(bases) >= 3
+    for path in bases:
+        with open(path) as f:
+            text = f.read()
+        assert '_delete_' not in text, path
+        assert '_base_' not in text, path
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, CONFIG_DIR) for p in CONFIGS])
+def test_config_says_what_it_trains(path):
+    with open(path) as f:
+        first = f.readline()
+    assert first.startswith('# ') and len(first) > 20, path
+    cfg = Config.fromfile(path)
+    assert 'density_scale' not in cfg.model  # it belongs to the head
+    assert cfg.model.head.density_scale > 0
+
+
+def test_no_issue_numbers_in_configs():
+    for path in glob.glob(osp.join(CONFIG_DIR, '**', '*'), recursive=True):
+        if osp.isfile(path):
+            with open(path) as f:
+                assert not re.search(r'issue\s*#?\d', f.read(), re.I), path
+
+
+@pytest.mark.parametrize('folder', CONFIG_FOLDERS)
+def test_folder_readme_and_metafile_list_its_configs(folder):
+    folder_dir = osp.join(CONFIG_DIR, folder)
+    configs = sorted(f for f in os.listdir(folder_dir) if f.endswith('.py'))
+    assert configs
+
+    with open(osp.join(folder_dir, 'README.md')) as f:
+        readme = f.read()
+    missing = [
+        c for c in configs
+        if not re.search(r'(?<![\w.-])' + re.escape(c), readme)
+    ]
+    assert not missing, f'{folder}/README.md does not list {missing}'
+    assert 'No results yet' in readme
+
+    with open(osp.join(folder_dir, 'metafile.yml')) as f:
+        meta = yaml.safe_load(f)
+    collections = {c['Name'] for c in meta['Collections']}
+    named = []
+    for model in meta['Models']:
+        assert model['In Collection'] in collections
+        path = model['Config']
+        assert osp.isfile(osp.join(REPO, path)), f'{path} does not exist'
+        assert osp.dirname(path) == f'configs/{folder}'
+        assert model['Name'] == osp.splitext(osp.basename(path))[0]
+        assert model['Metadata']['Training Data']
+        assert model['Metadata']['Architecture']
+        # Nothing is trained yet; update with the README's results table.
+        assert model['Results'] in (None, [])
+        assert model['Paper']['Title']
+        named.append(osp.basename(path))
+    assert sorted(named) == configs

@@ -1,5 +1,7 @@
-# CSRNet baseline on ShanghaiTech Part A, trained with the same data
-# pipeline and schedule as HSRNet for a like-for-like comparison.
+# CSRNet baseline (Li et al., CVPR 2018) on ShanghaiTech Part A, trained with
+# HSRNet's data pipeline and schedule (Adam 1e-5, 100k iterations at batch 1
+# on one GPU) for a like-for-like comparison: the CSRNet bars of the paper's
+# Figure 6. (Table 1's CSRNet row quotes CSRNet's own paper and recipe.)
 _base_ = [
     '../_base_/models/csrnet.py', '../_base_/datasets/shanghaitech_a.py',
     '../_base_/schedules/adam_1e-5_100k.py', '../_base_/default_runtime.py'

@@ -1,5 +1,7 @@
-# MCNN baseline on ShanghaiTech Part A, trained with the same data
-# pipeline and schedule as HSRNet for a like-for-like comparison.
+# MCNN baseline (Zhang et al., CVPR 2016) on ShanghaiTech Part A, trained
+# with HSRNet's data pipeline and schedule (Adam 1e-5, 100k iterations at
+# batch 1 on one GPU) for a like-for-like comparison: the MCNN bars of the
+# paper's Figure 6. (Table 1's MCNN row quotes MCNN's own paper and recipe.)
 _base_ = [
     '../_base_/models/mcnn.py', '../_base_/datasets/shanghaitech_a.py',
     '../_base_/schedules/adam_1e-5_100k.py', '../_base_/default_runtime.py'

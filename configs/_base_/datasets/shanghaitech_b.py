@@ -1,51 +1,9 @@
-# ShanghaiTech Part B (see docs/dataset_prepare.md). Training follows the
-# paper (sec. 4.1): random scale 0.8/1.0/1.2, four quarter patches plus ten
-# random patches of the same size per image and epoch, horizontal flip,
-# geometry-adaptive kernels (k=3, beta=0.3). Test takes whole images.
-dataset_type = 'ShanghaiTechDataset'
+# ShanghaiTech Part B (see docs/dataset_prepare.md): everything as Part A
+# (shanghaitech_a.py), only the data root differs.
+_base_ = ['./shanghaitech_a.py']
+
 data_root = 'data/ShanghaiTech/part_B'
 
-train_pipeline = [
-    dict(type='LoadCrowdImageFromFile'),
-    dict(type='LoadCrowdAnnotations'),
-    dict(type='RandomRescale', scales=(0.8, 1.0, 1.2)),
-    dict(type='PaperCrop'),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='GenerateDensity', kernel='adaptive', k=3, beta=0.3),
-    dict(type='PackCrowdInputs'),
-]
-test_pipeline = [
-    dict(type='LoadCrowdImageFromFile'),
-    dict(type='LoadCrowdAnnotations'),
-    dict(type='GenerateDensity', kernel='adaptive', k=3, beta=0.3),
-    dict(type='PackCrowdInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='PatchRepeatDataset',
-        patches_per_image=14,
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            split='train',
-            pipeline=train_pipeline)))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        test_mode=True,
-        pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(dataset=dict(data_root=data_root)))
+val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
-
-val_evaluator = dict(type='CrowdCountingMetric')
-test_evaluator = val_evaluator

@@ -1,6 +1,9 @@
 # TrancosDataset (see docs/dataset_prepare.md). Vehicles. Training takes 800
-# random 115x115 crops per image (sec. 4.2); evaluation is GAME(0-3) inside
-# each image's ROI.
+# random 115x115 crops per image (sec. 4.2) with fixed Gaussian kernels
+# (sigma 10); evaluation is GAME(0-3) inside each image's ROI. Everything
+# else as crowd_counting.py.
+_base_ = ['./crowd_counting.py']
+
 dataset_type = 'TrancosDataset'
 data_root = 'data/trancos'
 density = dict(type='GenerateDensity', kernel='fixed', sigma=10.0)
@@ -21,30 +24,15 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(
-        type='PatchRepeatDataset',
         patches_per_image=800,
         dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            split='train',
+            type=dataset_type, data_root=data_root,
             pipeline=train_pipeline)))
 val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        test_mode=True,
-        pipeline=test_pipeline))
+        type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-val_evaluator = dict(type='CrowdCountingMetric', game_levels=(0, 1, 2, 3))
+val_evaluator = dict(game_levels=(0, 1, 2, 3))
 test_evaluator = val_evaluator

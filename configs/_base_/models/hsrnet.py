@@ -12,9 +12,6 @@ data_preprocessor = dict(
 model = dict(
     type='CrowdCounter',
     data_preprocessor=data_preprocessor,
-    # GT densities are multiplied by this in the loss and predictions divided
-    # by it: a density of ~1e-3 people/pixel gives too small a gradient.
-    density_scale=100.0,
     backbone=dict(
         type='VGG16',
         out_indices=(1, 2, 3, 4),
@@ -32,6 +29,10 @@ model = dict(
         strides=(2, 4, 8, 16),
         score_channels=(2, 3, 4, 5),
         stack_mode='conv',
+        # GT densities are multiplied by this in the loss and predictions
+        # divided by it: a density of ~1e-3 people/pixel gives too small a
+        # gradient.
+        density_scale=100.0,
         loss_decode=dict(
             type='ScaleConsistencyLoss',
             lambdas=(1.0, 1.0, 1.0, 1.0, 1.0),

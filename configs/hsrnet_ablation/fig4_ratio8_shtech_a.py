@@ -1,4 +1,0 @@
-# Figure 4: channel-focus reduction ratio r = 8 (the paper's r = 64 is
-# configs/hsrnet/hsrnet_shtech_a.py).
-_base_ = ['../hsrnet/hsrnet_shtech_a.py']
-model = dict(neck=dict(reduction=8))

@@ -1,0 +1,5 @@
+# HSRNet on ShanghaiTech Part B, paper recipe, with Channel Focus reduction
+# ratio r = 256 instead of 64. Figure 4, the point r = 256 of the Part B
+# curve (r = 64 is configs/hsrnet/hsrnet_shtech_b.py).
+_base_ = ['../hsrnet/hsrnet_shtech_b.py']
+model = dict(neck=dict(reduction=256))

@@ -8,10 +8,11 @@ from .transforms import *  # noqa: F401,F403
 from .ucf_cc_50 import UCFCC50Dataset
 from .ucsd import UCSDDataset
 from .worldexpo import WorldExpoDataset
-from .wrappers import PatchRepeatDataset
+from .wrappers import InMemoryDataset, PatchRepeatDataset
 
 __all__ = [
     'BaseCrowdDataset', 'CustomPointsDataset', 'ShanghaiTechDataset',
-    'SyntheticCrowdDataset', 'PatchRepeatDataset', 'UCSDDataset',
-    'MallDataset', 'WorldExpoDataset', 'TrancosDataset', 'UCFCC50Dataset'
+    'SyntheticCrowdDataset', 'PatchRepeatDataset', 'InMemoryDataset',
+    'UCSDDataset', 'MallDataset', 'WorldExpoDataset', 'TrancosDataset',
+    'UCFCC50Dataset'
 ]

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 from hsrcount.registry import DATASETS  # noqa: E402
-from hsrcount.apis.registration import register_all_modules  # noqa: E402
+from hsrcount.utils import register_all_modules  # noqa: E402
 
 
 def parse_args(argv=None):

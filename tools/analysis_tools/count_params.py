@@ -2,7 +2,8 @@
 
 Usage::
 
-    python tools/analysis_tools/count_params.py configs/hsrnet/hsrnet_shtech_a.py
+    python tools/analysis_tools/count_params.py \
+        configs/hsrnet/hsrnet_shtech_a.py
     python tools/analysis_tools/count_params.py hsrnet_shtech_a --depth 2
 
 A bare name is looked up as ``configs/**/NAME.py``.
@@ -100,8 +101,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    from hsrcount.apis.config import load_config
     from hsrcount.registry import MODELS
+    from hsrcount.utils.config import load_config
 
     cfg = load_config(resolve_config(args.config), args.cfg_options)
     if 'model' not in cfg:

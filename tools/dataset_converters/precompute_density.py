@@ -20,8 +20,8 @@ import numpy as np
 from mmengine.config import Config
 from mmengine.utils import track_parallel_progress, track_progress
 
-from hsrcount.apis.registration import register_all_modules
 from hsrcount.registry import DATASETS
+from hsrcount.utils import register_all_modules
 
 RENDER_KEYS = ('kernel', 'sigma', 'k', 'beta', 'border')
 

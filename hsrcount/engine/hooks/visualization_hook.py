@@ -20,7 +20,8 @@ class CrowdVisualizationHook(Hook):
     - Validation: when ``draw``, the first sample of every ``interval``-th
       batch goes to the visualizer's backends (as in mmseg's
       ``SegVisualizationHook``; crowd-counting validation usually runs one
-      image per batch).
+      image per batch), or to ``<val_out_dir>/<image file stem>.png`` when
+      ``val_out_dir`` is set (the paths are kept in :attr:`val_files`).
     - Test: when ``draw``, every image is drawn. With ``test_out_dir`` set,
       each goes to ``<test_out_dir>/<image file stem>.png``; a relative
       ``test_out_dir`` is taken under ``<work_dir>/<timestamp>/``.
@@ -41,6 +42,11 @@ class CrowdVisualizationHook(Hook):
             Defaults to 0.
         test_out_dir (str, optional): Directory of the test pictures.
             Defaults to None.
+        val_out_dir (str, optional): Directory of the validation pictures;
+            relative paths are taken under the work dir. Defaults to None
+            (the backends).
+        max_val_images (int, optional): Draw at most this many images per
+            validation run. Defaults to None (no limit).
         backend_args (dict, optional): File backend arguments used to read
             the images. Defaults to None.
     """
@@ -53,6 +59,8 @@ class CrowdVisualizationHook(Hook):
                  show: bool = False,
                  wait_time: float = 0.,
                  test_out_dir: Optional[str] = None,
+                 val_out_dir: Optional[str] = None,
+                 max_val_images: Optional[int] = None,
                  backend_args: Optional[dict] = None) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
@@ -61,7 +69,11 @@ class CrowdVisualizationHook(Hook):
         self.show = show
         self.wait_time = wait_time
         self.test_out_dir = test_out_dir
+        self.val_out_dir = val_out_dir
+        self.max_val_images = max_val_images
+        self._val_drawn = 0
         self.backend_args = backend_args
+        self.val_files = []
         self._test_index = 0
         if show and not draw:
             warnings.warn('CrowdVisualizationHook: show=True has no effect '
@@ -91,6 +103,11 @@ class CrowdVisualizationHook(Hook):
             out_file=out_file,
             step=step)
 
+    def before_val_epoch(self, runner) -> None:
+        """Start a new list of validation pictures."""
+        self.val_files = []
+        self._val_drawn = 0
+
     def after_val_iter(self,
                        runner,
                        batch_idx: int,
@@ -107,8 +124,20 @@ class CrowdVisualizationHook(Hook):
         """
         if not self.draw or not outputs:
             return
-        if self.every_n_inner_iters(batch_idx, self.interval):
-            self._draw(runner, outputs[0], 'val', runner.iter)
+        if not self.every_n_inner_iters(batch_idx, self.interval):
+            return
+        if self.max_val_images is not None and \
+                self._val_drawn >= self.max_val_images:
+            return
+        self._val_drawn += 1
+        out_file = None
+        if self.val_out_dir is not None:
+            out_dir = osp.join(runner.work_dir, self.val_out_dir)
+            os.makedirs(out_dir, exist_ok=True)
+            stem = osp.splitext(osp.basename(outputs[0].img_path))[0]
+            out_file = osp.join(out_dir, f'{stem}.png')
+            self.val_files.append(out_file)
+        self._draw(runner, outputs[0], 'val', runner.iter, out_file)
 
     def after_test_iter(self,
                         runner,

@@ -9,7 +9,7 @@ significance"), so it is drawn here as Backbone + SRM + SF.
 Table 6 (order of the two focuses inside the SFM): one row per SFM mode,
 columns Part A and Part B; runs are keyed ``row@A`` and ``row@B``.
 """
-from hsrcount.analysis.run_results import metrics_or_none
+from projects.hsrnet_paper.analysis.run_results import metrics_or_none
 
 CHECK, CROSS, MISSING = '✓', '×', '—'
 

@@ -4,8 +4,9 @@ import os.path as osp
 import numpy as np
 import torch
 
-from hsrcount.apis import init_model, register_all_modules
+from hsrcount.apis import init_model
 from hsrcount.registry import DATASETS
+from hsrcount.utils import register_all_modules
 
 
 def build_test_dataset(cfg):
@@ -88,10 +89,9 @@ def to_rgb(inputs):
 def scale_outputs(model, inputs, data_sample):
     """D0 and the scale outputs D1..DK of a counter, in people per pixel.
 
-    Runs the model's data preprocessor, then ``head(extract_feat(x))``; the
-    head must return ``(D0, [D1..DK])`` like ``ScaleRecalibrationHead``.
-    Each map is divided by ``model.density_scale`` and cropped to the
-    sample's ``img_shape`` (padding removed).
+    One step of the model (its data preprocessor, then
+    ``predict(..., with_scales=True)``); the head crops the maps to the
+    sample's ``img_shape`` and undoes its density scale.
 
     Args:
         model (CrowdCounter): A counter with a multi-scale head.
@@ -103,17 +103,11 @@ def scale_outputs(model, inputs, data_sample):
         tuple: ``d0`` ((H, W) array) and ``scales`` (list of (H, W) arrays).
     """
     data = model.data_preprocessor(
-        dict(inputs=[inputs], data_samples=[data_sample]), False)
-    x = data['inputs']
-    out = model.head(model.extract_feat(x), img_size=x.shape[-2:])
-    if not (isinstance(out, tuple) and len(out) == 2
-            and isinstance(out[1], (list, tuple))):
+        dict(inputs=[inputs], data_samples=[data_sample.clone()]), False)
+    result = model.predict(**data, with_scales=True)[0]
+    scales = result.pred_scales.data.cpu().numpy()
+    if len(scales) == 0:
         raise TypeError(f'{type(model.head).__name__} returns no scale '
                         f'outputs (D0, [D1..DK]); a scale pyramid needs a '
                         f'head like ScaleRecalibrationHead')
-    h, w = data_sample.metainfo.get('img_shape', inputs.shape[-2:])[:2]
-
-    def crop(d):
-        return (d[0, 0, :h, :w] / model.density_scale).cpu().numpy()
-
-    return crop(out[0]), [crop(d) for d in out[1]]
+    return result.pred_density.data[0].cpu().numpy(), list(scales)

@@ -7,7 +7,8 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-from hsrcount.analysis.run_results import metrics_or_none  # noqa: E402
+from projects.hsrnet_paper.analysis.run_results import \
+    metrics_or_none  # noqa: E402
 
 
 def parse_ratio_key(key):

@@ -3,7 +3,7 @@ import json
 import os.path as osp
 import warnings
 
-from hsrcount.evaluation.work_dir import load_scalars
+from projects.hsrnet_paper.analysis.work_dir import load_scalars
 
 #: Name of the file a run may hold at its top level with its final metrics.
 METRICS_FILE = 'metrics.json'

@@ -4,7 +4,7 @@ Top row: the GT density, then its Scale Consistency pyramid (average
 pooling with kernel 1, 2, 4, 8, 16, bilinearly upsampled back; the levels
 the loss compares D1..D5 with). Bottom row: the fused prediction D0, then
 D1..D5. Every title carries the panel's count: the sum of the map over the
-whole image (no ROI), D_k divided by the model's ``density_scale``.
+whole image (no ROI), D_k divided by the head's ``density_scale``.
 """
 import torch
 

@@ -12,9 +12,10 @@ import os.path as osp
 from dataclasses import asdict, dataclass
 from typing import Optional, Sequence, Tuple
 
-from hsrcount.apis.config import enable_amp, load_config
+from hsrcount.utils.config import enable_amp, load_config
+from .run import PICTURES_DIR
 
-#: Data presets of issue 8. ``shtech_b``: Part B train -> Part B test.
+#: Data presets. ``shtech_b``: Part B train -> Part B test.
 #: ``shtech_a_val``: Part A train minus ``num_val`` held-out images -> those
 #: images (Part A's test split is not available).
 PRESETS = ('shtech_b', 'shtech_a_val')
@@ -258,7 +259,9 @@ def apply_budget(cfg, settings, run_dir, source='the config'):
     Sets iterations (validation once, at the end), batch size, the training
     crop, the loaders' workers, logging, the checkpoint (the final weights
     only), the seed, the learning rate and AMP; adds a per-image count dump
-    (``<run_dir>/counts.json``) to the validation metrics.
+    (``<run_dir>/counts.json``) to the validation metrics, draws the first
+    ``num_pictures`` validation images to ``<run_dir>/vis/`` and, with
+    ``in_memory``, wraps the training set in ``InMemoryDataset``.
 
     Args:
         cfg (Config): A training config.
@@ -275,6 +278,9 @@ def apply_budget(cfg, settings, run_dir, source='the config'):
     inner['pipeline'] = replace_train_crop(inner['pipeline'], s.crop, source)
 
     loader = cfg.train_dataloader
+    if s.in_memory:
+        loader.dataset = dict(type='InMemoryDataset', dataset=loader.dataset,
+                              num_threads=max(1, s.num_workers))
     loader.batch_size = s.batch
     loader.num_workers = s.num_workers
     loader.persistent_workers = s.num_workers > 0
@@ -292,6 +298,9 @@ def apply_budget(cfg, settings, run_dir, source='the config'):
     hooks = cfg.default_hooks
     hooks.logger = dict(type='LoggerHook', interval=s.log_interval,
                         log_metric_by_epoch=False)
+    hooks.visualization = dict(
+        type='CrowdVisualizationHook', draw=s.num_pictures > 0, interval=1,
+        val_out_dir=PICTURES_DIR, max_val_images=s.num_pictures)
     if s.checkpoint:
         kind = (hooks.get('checkpoint') or {}).get('type', 'CheckpointHook')
         hooks.checkpoint = dict(type=kind, by_epoch=False, interval=s.iters,

@@ -15,51 +15,14 @@ import os.path as osp
 import time
 import traceback
 
+from hsrcount.utils import atomic_write
+
 #: Files of a run folder.
 CONFIG_FILE = 'config.py'
 METRICS_FILE = 'metrics.json'
 COUNTS_FILE = 'counts.json'
 ERROR_FILE = 'error.txt'
 PICTURES_DIR = 'vis'
-
-
-def _write_json(path, data):
-    tmp = f'{path}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)
-
-
-def build_budget_runner(cfg, in_memory=True, num_threads=1):
-    """The MMEngine Runner of a prepared config.
-
-    Args:
-        cfg (Config): A config prepared by :func:`prepare_runs`.
-        in_memory (bool): Train from an :class:`InMemoryDataset` whose
-            images are decoded before the loader starts.
-        num_threads (int): Threads decoding them.
-
-    Returns:
-        tuple: ``(runner, num_cached)``, the number of images decoded up
-        front (0 without ``in_memory``).
-    """
-    from mmengine.runner import Runner
-
-    from hsrcount.registry import DATASETS
-    from .in_memory import InMemoryDataset
-
-    runner = Runner.from_cfg(cfg)
-    num_cached = 0
-    if in_memory:
-        dataset = InMemoryDataset(
-            DATASETS.build(cfg.train_dataloader.dataset))
-        num_cached = dataset.load_all(num_threads)
-        # The Runner deep-copies and dumps its config, so a dataset holding
-        # decoded images cannot travel inside it; the train loop reads the
-        # loader from here when it is built, at runner.train().
-        runner._train_dataloader = dict(cfg.train_dataloader.to_dict(),
-                                        dataset=dataset)
-    return runner, num_cached
 
 
 def train_and_evaluate(run_dir, name, settings):
@@ -76,24 +39,26 @@ def train_and_evaluate(run_dir, name, settings):
     wall_start = time.perf_counter()
     import torch
     from mmengine.config import Config
+    from mmengine.runner import Runner
 
-    from hsrcount.apis.registration import register_all_modules
-    from .hooks import DensityPicturesHook, FinalMetricsHook, TrainClockHook
+    from hsrcount.engine.hooks import CrowdVisualizationHook
+    from hsrcount.utils import register_all_modules
+    from .hooks import FinalMetricsHook, TrainClockHook
 
     if settings['device'] == 'cuda' and not torch.cuda.is_available():
         raise RuntimeError(f'{name}: device cuda requested but no GPU')
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(osp.join(run_dir, CONFIG_FILE))
-    runner, num_cached = build_budget_runner(
-        cfg, settings['in_memory'], max(1, settings['num_workers']))
+    runner = Runner.from_cfg(cfg)
     cuda = settings['device'] == 'cuda'
     clock, final = TrainClockHook(cuda=cuda), FinalMetricsHook()
-    pictures = DensityPicturesHook(osp.join(run_dir, PICTURES_DIR),
-                                   settings['num_pictures'])
     runner.register_hook(clock, 'VERY_HIGH')
     runner.register_hook(final)
-    runner.register_hook(pictures)
     runner.train()
+    pictures = [h for h in runner.hooks
+                if isinstance(h, CrowdVisualizationHook)]
+    pictures = pictures[0].val_files if pictures else []
+    train_dataset = runner.train_dataloader.dataset
 
     metrics = final.metrics or {}
     missing = [k for k in ('MAE', 'MSE') if k not in metrics]
@@ -114,14 +79,15 @@ def train_and_evaluate(run_dir, name, settings):
         train_images_per_s=clock.images / clock.seconds,
         wall_seconds=time.perf_counter() - wall_start,
         num_val_images=num_val,
-        images_cached=num_cached,
+        images_cached=getattr(train_dataset, 'num_cached', 0),
         device=(torch.cuda.get_device_name() if cuda else 'cpu'),
-        pictures=[osp.relpath(p, run_dir) for p in pictures.written],
+        pictures=[osp.relpath(p, run_dir) for p in pictures],
         settings=settings)
     for key, value in metrics.items():
         if key not in result and isinstance(value, (int, float)):
             result[key] = float(value)
-    _write_json(osp.join(run_dir, METRICS_FILE), result)
+    atomic_write(json.dumps(result, indent=1),
+                 osp.join(run_dir, METRICS_FILE))
     return result
 
 

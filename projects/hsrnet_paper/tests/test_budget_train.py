@@ -1,25 +1,24 @@
-"""tools/analysis_tools/budget_train.py and hsrcount.experiments."""
-import importlib.util
+"""projects/hsrnet_paper/tools/budget_train.py and its experiments package."""
 import json
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
-import torch
 
-from hsrcount.apis.registration import register_all_modules
-from hsrcount.experiments import (BudgetConfigError, BudgetSettings,
-                                  InMemoryDataset, fit_iterations,
-                                  markdown_table, prepare_runs, read_run,
-                                  replace_train_crop)
-from hsrcount.experiments.in_memory import split_loading
+from hsrcount.utils import register_all_modules
+from projects.hsrnet_paper.experiments import (BudgetConfigError,
+                                               BudgetSettings, fit_iterations,
+                                               markdown_table, prepare_runs,
+                                               read_run, replace_train_crop)
+from projects.hsrnet_paper.tools import budget_train
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
 DEMO = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_demo.py')
 SCRATCH_B = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_scratch_shtech_b.py')
 ROW1_B = osp.join(REPO, 'configs', 'hsrnet_ablation',
-                  'table5_1_backbone_shtech_b.py')
+                  'hsrnet_vgg16-conv1x1-l2_1xb1-100k_shtech-b.py')
 PAPER_B = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_shtech_b.py')
 
 ITERS, BATCH, CROP = 3, 2, (48, 64)
@@ -48,17 +47,7 @@ def small_synthetic(data_root):
 
 
 @pytest.fixture(scope='module')
-def tool():
-    spec = importlib.util.spec_from_file_location(
-        'hsrcount_tools_budget_train',
-        osp.join(REPO, 'tools', 'analysis_tools', 'budget_train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope='module')
-def comparison(tool, tmp_path_factory):
+def comparison(tmp_path_factory):
     """One CPU run of the tool on two demo models; returns its out dir."""
     tmp = tmp_path_factory.mktemp('budget')
     row2 = tmp / 'row2_demo.py'
@@ -66,7 +55,7 @@ def comparison(tool, tmp_path_factory):
     out_dir = str(tmp / 'out')
     options = [f'{k}={json.dumps(v)}'
                for k, v in small_synthetic(str(tmp / 'data')).items()]
-    tool.main([
+    budget_train.main([
         DEMO, str(row2), '--iters', str(ITERS), '--batch', str(BATCH),
         '--crop', str(CROP[0]), str(CROP[1]), '--out-dir', out_dir,
         '--device', 'cpu', '--num-pictures', '2', '--cfg-options', *options
@@ -79,6 +68,7 @@ def _load(path):
         return json.load(f)
 
 
+@pytest.mark.slow
 def test_run_metrics_match_their_counts(comparison):
     summary = _load(osp.join(comparison, 'metrics.json'))
     names = [r['name'] for r in summary['runs']]
@@ -97,6 +87,7 @@ def test_run_metrics_match_their_counts(comparison):
             assert run[key] == own[key]
 
 
+@pytest.mark.slow
 def test_uniform_budget_applied_and_recorded(comparison):
     from mmengine.config import Config
     runs = _load(osp.join(comparison, 'metrics.json'))['runs']
@@ -111,15 +102,16 @@ def test_uniform_budget_applied_and_recorded(comparison):
         assert cfg.train_cfg.max_iters == ITERS
         assert cfg.train_cfg.val_interval == ITERS
         assert cfg.train_dataloader.batch_size == BATCH
-        types = [t['type'] for t in
-                 cfg.train_dataloader.dataset.dataset.pipeline]
-        assert 'PaperCrop' not in types
-        crop = [t for t in cfg.train_dataloader.dataset.dataset.pipeline
-                if t['type'] == 'RandomCrop']
+        # InMemoryDataset(PatchRepeatDataset(SyntheticCrowdDataset)).
+        assert cfg.train_dataloader.dataset.type == 'InMemoryDataset'
+        pipeline = cfg.train_dataloader.dataset.dataset.dataset.pipeline
+        assert 'PaperCrop' not in [t['type'] for t in pipeline]
+        crop = [t for t in pipeline if t['type'] == 'RandomCrop']
         assert [tuple(t['size']) for t in crop] == [CROP]
     assert runs[0]['settings'] == runs[1]['settings']
 
 
+@pytest.mark.slow
 def test_markdown_rows_match_json(comparison):
     runs = _load(osp.join(comparison, 'metrics.json'))['runs']
     with open(osp.join(comparison, 'results.md')) as f:
@@ -144,6 +136,7 @@ def test_markdown_rows_match_json(comparison):
             run['train_images_per_s'], abs=0.05)
 
 
+@pytest.mark.slow
 def test_pictures_written(comparison):
     for name in ('hsrnet_demo', 'row2_demo'):
         run = _load(osp.join(comparison, name, 'metrics.json'))
@@ -200,7 +193,8 @@ def test_presets_set_roots_and_splits(tmp_path):
     assert [name for name, _ in runs] == ['hsrnet_scratch_shtech_b',
                                          'hsrnet_scratch_shtech_b_2']
     cfg = runs[0][1]
-    train = cfg.train_dataloader.dataset.dataset
+    # InMemoryDataset(PatchRepeatDataset(ShanghaiTechDataset)).
+    train = cfg.train_dataloader.dataset.dataset.dataset
     val = cfg.val_dataloader.dataset
     common = dict(type='ShanghaiTechDataset', data_root='/d/ST/part_A',
                   split='train', num_val=7, seed=3)
@@ -208,11 +202,12 @@ def test_presets_set_roots_and_splits(tmp_path):
     assert {k: val[k] for k in common} == common
     assert (train.val_split, val.val_split) == ('train', 'val')
     assert val.test_mode
-    assert cfg.train_dataloader.dataset.type == 'PatchRepeatDataset'
+    assert cfg.train_dataloader.dataset.type == 'InMemoryDataset'
+    assert cfg.train_dataloader.dataset.dataset.type == 'PatchRepeatDataset'
 
     cfg = prepare_runs([SCRATCH_B], _settings(), str(tmp_path),
                        preset='shtech_b', data_root='/d/ST')[0][1]
-    train = cfg.train_dataloader.dataset.dataset
+    train = cfg.train_dataloader.dataset.dataset.dataset
     assert (train.data_root, train.split) == ('/d/ST/part_B', 'train')
     val = cfg.val_dataloader.dataset
     assert (val.data_root, val.split) == ('/d/ST/part_B', 'test')
@@ -224,73 +219,13 @@ def test_preset_a_val_on_real_data(shanghaitech_root, tmp_path):
     cfg = prepare_runs([SCRATCH_B], _settings(), str(tmp_path),
                        preset='shtech_a_val',
                        data_root=shanghaitech_root)[0][1]
-    train = DATASETS.build(cfg.train_dataloader.dataset.dataset)
+    train = DATASETS.build(cfg.train_dataloader.dataset.dataset.dataset)
     val = DATASETS.build(cfg.val_dataloader.dataset)
     train_paths = {train.get_data_info(i)['img_path']
                    for i in range(len(train))}
     val_paths = {val.get_data_info(i)['img_path'] for i in range(len(val))}
     assert (len(train_paths), len(val_paths)) == (240, 60)
     assert not train_paths & val_paths
-
-
-@pytest.fixture
-def patch_dataset(tmp_path):
-    from hsrcount.registry import DATASETS
-    register_all_modules()
-    pipeline = [
-        dict(type='LoadCrowdImageFromFile'),
-        dict(type='LoadCrowdAnnotations'),
-        dict(type='RandomRescale', scales=(0.8, 1.2)),
-        dict(type='RandomCrop', size=(24, 32)),
-        dict(type='RandomFlip', prob=0.5),
-        dict(type='GenerateDensity', kernel='adaptive', k=3, beta=0.3),
-        dict(type='PackCrowdInputs'),
-    ]
-    return DATASETS.build(
-        dict(type='PatchRepeatDataset', patches_per_image=3,
-             dataset=dict(type='SyntheticCrowdDataset',
-                          data_root=str(tmp_path), split='train',
-                          num_images=2, img_size=(40, 56), seed=0,
-                          pipeline=pipeline)))
-
-
-def test_in_memory_decodes_once_and_matches_pipeline(patch_dataset,
-                                                     monkeypatch):
-    from hsrcount.datasets.transforms import loading
-    calls = []
-    read = loading.read_image_bgr
-    monkeypatch.setattr(loading, 'read_image_bgr',
-                        lambda path: calls.append(path) or read(path))
-    cached = InMemoryDataset(patch_dataset)
-    assert len(cached) == len(patch_dataset) == 6
-    assert cached.load_all(num_threads=2) == 2 and len(calls) == 2
-    assert cached.load_all() == 2 and len(calls) == 2  # nothing new
-    for idx in list(range(len(cached))) * 2:
-        np.random.seed(idx)
-        got = cached[idx]
-        np.random.seed(idx)
-        want = patch_dataset[idx]
-        assert torch.equal(got['inputs'], want['inputs'])
-        assert torch.equal(got['data_samples'].gt_density.data,
-                           want['data_samples'].gt_density.data)
-        assert torch.equal(got['data_samples'].gt_points,
-                           want['data_samples'].gt_points)
-        assert got['inputs'].shape == (3, 24, 32)
-    # The reference samples decoded again; the cached ones never did.
-    assert len(calls) == 2 + 2 * len(patch_dataset)
-
-
-def test_in_memory_refuses_uncacheable_pipeline(patch_dataset):
-    from mmengine.dataset import Compose
-    bad = Compose([dict(type='RandomFlip', prob=0.5),
-                   dict(type='LoadCrowdImageFromFile')])
-    with pytest.raises(ValueError, match='must start with'):
-        split_loading(bad)
-    bad = Compose([dict(type='LoadCrowdImageFromFile'),
-                   dict(type='RandomFlip', prob=0.5),
-                   dict(type='LoadCrowdAnnotations')])
-    with pytest.raises(ValueError, match='come after'):
-        split_loading(bad)
 
 
 def test_failed_run_reported(tmp_path):

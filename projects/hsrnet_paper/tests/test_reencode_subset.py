@@ -1,25 +1,20 @@
-"""tools/dataset_converters/reencode_subset.py on a fake ShanghaiTech part."""
-import importlib.util
+"""projects/hsrnet_paper/tools/reencode_subset.py on a fake ShanghaiTech
+part."""
+
 import os.path as osp
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from fake_releases import make_shanghaitech_part
 from hsrcount.datasets.shanghaitech import load_shanghaitech_mat
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from projects.hsrnet_paper.tools import reencode_subset
+from tests.fake_releases import make_shanghaitech_part
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location(
-        'hsrcount_tools_reencode_subset',
-        osp.join(REPO, 'tools', 'dataset_converters', 'reencode_subset.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return reencode_subset
 
 
 def test_subset_reencoded_with_annotations(tool, tmp_path):

@@ -14,10 +14,10 @@ each is validated once at the end. Written to ``--out-dir``:
   checkpoint;
 - ``metrics.json`` (all runs) and ``results.md`` (a Markdown table).
 
-Example (see docs/results.md for the GPU commands of issue 8):
-    python tools/analysis_tools/budget_train.py \
+Example (see projects/hsrnet_paper/README.md for the GPU run):
+    python -m projects.hsrnet_paper.tools.budget_train \
         configs/hsrnet/hsrnet_scratch_shtech_b.py \
-        configs/hsrnet_ablation/table5_1_backbone_shtech_b.py \
+        configs/hsrnet_ablation/hsrnet_vgg16-conv1x1-l2_1xb1-100k_shtech-b.py \
         --preset shtech_b --scratch --lr 1e-4 \
         --iters 2000 --batch 8 --crop 256 256 --out-dir work_dirs/budget_b
 """
@@ -30,9 +30,10 @@ import sys
 
 from mmengine.config import DictAction
 
-from hsrcount.experiments import (PRESETS, BudgetConfigError, BudgetSettings,
-                                  fit_iterations, launch_runs, prepare_runs,
-                                  save_config, write_summary)
+from projects.hsrnet_paper.experiments import (PRESETS, BudgetConfigError,
+                                               BudgetSettings, fit_iterations,
+                                               launch_runs, prepare_runs,
+                                               save_config, write_summary)
 
 
 def parse_args(argv=None):
@@ -142,7 +143,7 @@ def main(argv=None):
         settings, parallel = settings_from_args(args, cuda_available)
     except ValueError as err:
         raise SystemExit(f'budget_train: {err}') from None
-    from hsrcount.apis.registration import register_all_modules
+    from hsrcount.utils import register_all_modules
     register_all_modules(init_default_scope=False)
     if args.fit_seconds is not None:
         calibration = dataclasses.replace(settings, checkpoint=False,
@@ -159,7 +160,7 @@ def main(argv=None):
             settings, iters=iters,
             log_interval=args.log_interval or max(1, min(50, iters // 20)))
     results = run_comparison(args, settings, parallel, args.out_dir)
-    command = 'python tools/analysis_tools/budget_train.py ' + ' '.join(
+    command = 'python -m projects.hsrnet_paper.tools.budget_train ' + ' '.join(
         shlex.quote(a) for a in args.argv)
     json_path, md_path = write_summary(args.out_dir, settings, results,
                                        command=command, preset=args.preset)

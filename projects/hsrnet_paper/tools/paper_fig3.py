@@ -1,7 +1,8 @@
 """Figure 3 of the paper: images, GT and predicted density maps.
 
 Example:
-    python tools/analysis_tools/paper_fig3.py CONFIG CKPT --indices 0 3 5 \
+    python -m projects.hsrnet_paper.tools.paper_fig3 CONFIG CKPT \
+        --indices 0 3 5 \
         --out fig3.png
 """
 import argparse
@@ -10,8 +11,8 @@ import os.path as osp
 
 import mmcv
 
-from hsrcount.analysis import (collect_examples, draw_examples,
-                               load_model_and_dataset)
+from projects.hsrnet_paper.analysis import (collect_examples, draw_examples,
+                                            load_model_and_dataset)
 
 
 def parse_args():

@@ -5,14 +5,15 @@ Each run's final validation MAE/MSE is read from its work dir
 ``*/vis_data/scalars.json``).
 
 Example:
-    python tools/analysis_tools/paper_fig4.py --runs 16@A=work_dirs/a_r16 \
+    python -m projects.hsrnet_paper.tools.paper_fig4 \
+        --runs 16@A=work_dirs/a_r16 \
         64@A=work_dirs/a_r64 16@B=work_dirs/b_r16 64@B=work_dirs/b_r64 \
         --out fig4.png
 """
 import argparse
 
-from hsrcount.analysis import (collect_ratio_points, parse_run_specs,
-                               plot_ratio_curves)
+from projects.hsrnet_paper.analysis import (collect_ratio_points,
+                                            parse_run_specs, plot_ratio_curves)
 
 
 def parse_args():

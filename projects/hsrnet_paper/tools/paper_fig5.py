@@ -1,7 +1,8 @@
 """Figure 5 of the paper: the GT density pyramid and the scale outputs.
 
 Example:
-    python tools/analysis_tools/paper_fig5.py CONFIG CKPT 3 --out fig5.png
+    python -m projects.hsrnet_paper.tools.paper_fig5 CONFIG CKPT 3 \
+        --out fig5.png
 """
 import argparse
 import os
@@ -10,10 +11,11 @@ import os.path as osp
 import mmcv
 import torch
 
-from hsrcount.analysis import (dataset_item, draw_scale_pyramid, find_image,
-                               load_model_and_dataset, scale_pyramid)
 from hsrcount.apis import load_image
 from hsrcount.structures import CrowdDataSample
+from projects.hsrnet_paper.analysis import (dataset_item, draw_scale_pyramid,
+                                            find_image, load_model_and_dataset,
+                                            scale_pyramid)
 
 
 def parse_args():

@@ -5,15 +5,15 @@ equal size (the first groups take one image more when the split is
 uneven). Every file must list the same images.
 
 Example:
-    python tools/analysis_tools/paper_fig6.py --models HSRNet=hsr.json \
+    python -m projects.hsrnet_paper.tools.paper_fig6 --models HSRNet=hsr.json \
         CSRNet=csr.json MCNN=mcnn.csv --groups 5 --out fig6.png
 """
 import argparse
 import os.path as osp
 
-from hsrcount.analysis import (group_by_count, groups_markdown,
-                               load_model_counts, parse_run_specs,
-                               plot_count_groups)
+from projects.hsrnet_paper.analysis import (group_by_count, groups_markdown,
+                                            load_model_counts, parse_run_specs,
+                                            plot_count_groups)
 
 
 def parse_args():

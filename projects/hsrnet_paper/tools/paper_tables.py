@@ -9,7 +9,7 @@ sfm, sc. Table 6 keys: ``<mode>@A`` / ``<mode>@B`` with mode one of
 spatial_channel, channel_spatial, parallel_average, parallel_conv.
 
 Example:
-    python tools/analysis_tools/paper_tables.py --table 5 \
+    python -m projects.hsrnet_paper.tools.paper_tables --table 5 \
         --runs backbone=work_dirs/t5_backbone srm=work_dirs/t5_srm \
         --out table5.md
 """
@@ -18,9 +18,9 @@ import os
 import os.path as osp
 import warnings
 
-from hsrcount.analysis import (collect_table5, collect_table6,
-                               parse_run_specs, table5_markdown,
-                               table6_markdown)
+from projects.hsrnet_paper.analysis import (collect_table5, collect_table6,
+                                            parse_run_specs, table5_markdown,
+                                            table6_markdown)
 
 
 def parse_args():

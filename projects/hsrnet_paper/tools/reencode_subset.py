@@ -8,7 +8,7 @@ are copied unchanged) and, optionally, only a random subset of images.
 Grayscale images stay grayscale.
 
 Example:
-    python tools/dataset_converters/reencode_subset.py \
+    python -m projects.hsrnet_paper.tools.reencode_subset \
         ../shared/data/ShanghaiTech/part_B .device/data/ShanghaiTech/part_B \
         --splits train test --quality 40
 """

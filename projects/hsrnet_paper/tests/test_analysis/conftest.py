@@ -4,8 +4,8 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 
-from hsrcount.apis import register_all_modules
 from hsrcount.registry import MODELS
+from hsrcount.utils import register_all_modules
 
 
 @MODELS.register_module(force=True)
@@ -37,12 +37,12 @@ def tiny_config(data_root, num_images=4, img_size=(32, 48)):
             type='CrowdCounter',
             data_preprocessor=dict(type='CrowdDataPreprocessor',
                                    pad_size_divisor=16),
-            density_scale=100.0,
             backbone=dict(type='TinyPyramidBackbone', channels=channels),
             neck=dict(type='ScaleFocusModule', in_channels=channels,
                       reduction=2),
             head=dict(type='ScaleRecalibrationHead', in_channels=channels,
-                      strides=(2, 4, 8, 16), score_channels=(2, 3, 4, 5))),
+                      strides=(2, 4, 8, 16), score_channels=(2, 3, 4, 5),
+                      density_scale=100.0)),
         test_dataloader=dict(
             batch_size=1,
             dataset=dict(

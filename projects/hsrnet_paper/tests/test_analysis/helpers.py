@@ -33,13 +33,6 @@ def write_metrics_json(work_dir, mae, mse):
 
 
 def load_tool(name):
-    """Import ``tools/analysis_tools/<name>.py`` as a module (tools are not
-    a package)."""
-    import importlib.util
-    import os.path as osp
-    path = osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                    'analysis_tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The module ``projects/hsrnet_paper/tools/<name>.py``."""
+    import importlib
+    return importlib.import_module(f'projects.hsrnet_paper.tools.{name}')

@@ -1,9 +1,11 @@
 import pytest
 
-from hsrcount.analysis.ablation_tables import (TABLE5_ROWS, TABLE6_ROWS,
-                                               collect_table5, collect_table6,
-                                               table5_markdown,
-                                               table6_markdown)
+from projects.hsrnet_paper.analysis.ablation_tables import (TABLE5_ROWS,
+                                                            TABLE6_ROWS,
+                                                            collect_table5,
+                                                            collect_table6,
+                                                            table5_markdown,
+                                                            table6_markdown)
 from .helpers import load_tool, write_metrics_json, write_work_dir
 
 

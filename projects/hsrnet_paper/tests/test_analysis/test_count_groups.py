@@ -3,10 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from hsrcount.analysis.count_groups import (group_by_count, groups_markdown,
-                                            load_model_counts,
-                                            plot_count_groups)
 from hsrcount.evaluation.metrics.count_dump import write_counts
+from projects.hsrnet_paper.analysis.count_groups import (group_by_count,
+                                                         groups_markdown,
+                                                         load_model_counts,
+                                                         plot_count_groups)
 from .helpers import load_tool
 
 

@@ -5,11 +5,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from hsrcount.analysis import (collect_examples, dataset_item, draw_examples,
-                               draw_scale_pyramid, load_model_and_dataset,
-                               scale_pyramid)
-from hsrcount.analysis.density_examples import example_panels
+from hsrcount.models.heads import BaseDensityHead
 from hsrcount.visualization.density_figure import draw_panels
+from projects.hsrnet_paper.analysis import (collect_examples, dataset_item,
+                                            draw_examples, draw_scale_pyramid,
+                                            load_model_and_dataset,
+                                            scale_pyramid)
+from projects.hsrnet_paper.analysis.density_examples import example_panels
 from .helpers import load_tool
 
 
@@ -33,7 +35,8 @@ def test_fig3_counts_and_maps_come_from_model_and_dataset(model_and_dataset):
         inputs, _ = dataset_item(dataset, index)
         x = model.data_preprocessor(dict(inputs=[inputs]), False)['inputs']
         with torch.no_grad():
-            d0 = model(x, mode='tensor')[0, 0, :32, :48] / model.density_scale
+            d0 = model(x, mode='tensor')[0, 0, :32, :48] / \
+                model.head.density_scale
         np.testing.assert_allclose(example['pred_density'], d0.numpy(),
                                    rtol=1e-5, atol=1e-9)
         assert example['pred_count'] == pytest.approx(float(d0.sum()),
@@ -107,7 +110,7 @@ def test_fig5_panel_counts_are_sums_of_levels_and_outputs(model_and_dataset):
     assert [t for t, _, _ in pyramid['pred']] == [
         'D0', 'D1', 'D2', 'D3', 'D4', 'D5']
     for (_, m, count), ref in zip(pyramid['pred'], refs):
-        ref = ref[0, 0] / model.density_scale
+        ref = ref[0, 0] / model.head.density_scale
         np.testing.assert_allclose(m, ref.numpy(), rtol=1e-5, atol=1e-9)
         assert count == pytest.approx(float(ref.sum()), rel=1e-5)
     # The scale outputs differ from each other (the biases were set apart).
@@ -120,7 +123,7 @@ def test_fig5_panel_counts_are_sums_of_levels_and_outputs(model_and_dataset):
     assert picture.shape == (2 * (20 + 28), 6 * 30, 3)
 
 
-class _D0Only(torch.nn.Module):
+class _D0Only(BaseDensityHead):
     """A head that returns D0 alone, like a single-scale head."""
 
     def __init__(self, head):
@@ -128,7 +131,7 @@ class _D0Only(torch.nn.Module):
         self.inner = head
 
     def forward(self, feats, img_size=None):
-        return self.inner(feats, img_size)[0]
+        return self.inner(feats, img_size)[0], []
 
 
 def test_fig5_needs_a_multi_scale_head(model_and_dataset, monkeypatch):

@@ -1,9 +1,9 @@
 import matplotlib
 import pytest
 
-from hsrcount.analysis.ratio_curve import (collect_ratio_points,
-                                           parse_ratio_key,
-                                           plot_ratio_curves)
+from projects.hsrnet_paper.analysis.ratio_curve import (collect_ratio_points,
+                                                        parse_ratio_key,
+                                                        plot_ratio_curves)
 from .helpers import load_tool, write_metrics_json, write_work_dir
 
 

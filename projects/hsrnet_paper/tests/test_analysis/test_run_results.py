@@ -2,8 +2,9 @@ import warnings
 
 import pytest
 
-from hsrcount.analysis.run_results import (final_metrics, metrics_or_none,
-                                           parse_run_specs)
+from projects.hsrnet_paper.analysis.run_results import (final_metrics,
+                                                        metrics_or_none,
+                                                        parse_run_specs)
 from .helpers import write_metrics_json, write_work_dir
 
 

@@ -47,10 +47,10 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 import hsrcount
-from hsrcount.apis import load_config, register_all_modules
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       restore_tf32, set_tf32)
 from hsrcount.registry import MODELS
+from hsrcount.utils import load_config, register_all_modules
 
 PRECISIONS = ('fp32', 'tf32', 'bf16', 'fp16')
 SWITCHES = ('channels_last', 'compile')

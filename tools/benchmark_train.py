@@ -105,7 +105,7 @@ class TrainTimerHook(Hook):
 
 def prepare_config(args, work_dir):
     """The config with the loader overrides, no validation, no saving."""
-    from hsrcount.apis.config import enable_amp, load_config
+    from hsrcount.utils.config import enable_amp, load_config
     cfg = load_config(args.config, args.cfg_options)
     loader = cfg.train_dataloader
     for key in ('batch_size', 'num_workers', 'pin_memory',
@@ -150,7 +150,7 @@ def main(argv=None):
     import torch
     from mmengine.runner import Runner
 
-    from hsrcount.apis.registration import register_all_modules
+    from hsrcount.utils import register_all_modules
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise SystemExit('benchmark_train: --device cuda but no GPU')
     cuda = torch.cuda.is_available()

@@ -19,12 +19,12 @@ from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from hsrcount.apis.config import load_tool_config
-from hsrcount.apis.distributed import init_cpu_distributed
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       keep_float32_outputs)
-from hsrcount.apis.registration import register_all_modules
 from hsrcount.engine import CorruptCheckpointError, UnsafeCheckpointError
+from hsrcount.utils import register_all_modules
+from hsrcount.utils.config import load_tool_config
+from hsrcount.utils.distributed import init_cpu_distributed
 
 
 def parse_args():

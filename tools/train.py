@@ -11,9 +11,9 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from hsrcount.apis.config import enable_amp, load_tool_config
-from hsrcount.apis.distributed import init_cpu_distributed
-from hsrcount.apis.registration import register_all_modules
+from hsrcount.utils import register_all_modules
+from hsrcount.utils.config import enable_amp, load_tool_config
+from hsrcount.utils.distributed import init_cpu_distributed
 
 
 def parse_args():

@@ -1,14 +1,13 @@
-from .config import load_config
+"""Counting with a trained model: build it, run it on images, tile by tile
+on large ones, with the optional speed-ups of :mod:`.fast_paths`."""
 from .fast_paths import (apply_fast_paths, autocast_context,
                          keep_float32_outputs)
-from .inference import (image_to_sample, inference_model, init_model,
-                        load_image)
-from .registration import register_all_modules
+from .inference import (build_inference_pipeline, inference_model, init_model,
+                        load_image, prepare_inputs)
 from .tiled import tiled_inference
 
 __all__ = [
-    'init_model', 'inference_model', 'tiled_inference', 'load_config',
-    'load_image', 'image_to_sample',
-    'apply_fast_paths', 'autocast_context', 'keep_float32_outputs',
-    'register_all_modules'
+    'init_model', 'inference_model', 'tiled_inference', 'load_image',
+    'build_inference_pipeline', 'prepare_inputs', 'apply_fast_paths',
+    'autocast_context', 'keep_float32_outputs'
 ]

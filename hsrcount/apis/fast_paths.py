@@ -15,6 +15,7 @@ Training has its own switches: ``tools/train.py --amp`` (MMEngine's
 (MMEngine's Runner then compiles ``model.train_step``).
 """
 import contextlib
+from typing import Optional, Union
 
 import torch
 import torch.nn as nn
@@ -32,7 +33,9 @@ def _device_type(device):
     return torch.device(device).type
 
 
-def autocast_context(device, dtype='bf16'):
+def autocast_context(device: Union[str, torch.device],
+                     dtype: Optional[str] = 'bf16'
+                     ) -> contextlib.AbstractContextManager:
     """Mixed-precision context for inference on ``device``.
 
     Args:
@@ -53,7 +56,7 @@ def autocast_context(device, dtype='bf16'):
     return torch.autocast(_device_type(device), dtype=AMP_DTYPES[dtype])
 
 
-def set_tf32(enabled):
+def set_tf32(enabled: bool) -> dict:
     """Let (or forbid) CUDA matmuls and cuDNN convs use TF32 for float32.
 
     This is a process-wide setting. Note that PyTorch lets cuDNN convs use
@@ -74,7 +77,7 @@ def set_tf32(enabled):
     return previous
 
 
-def restore_tf32(previous):
+def restore_tf32(previous: dict) -> None:
     """Undo :func:`set_tf32`.
 
     Args:
@@ -101,7 +104,8 @@ def _to_float32(value):
     return value
 
 
-def keep_float32_outputs(model):
+def keep_float32_outputs(
+        model: nn.Module) -> torch.utils.hooks.RemovableHandle:
     """Make the density head return float32 maps even under autocast.
 
     Under :func:`autocast_context` the head's convs return bf16/fp16 maps;
@@ -122,7 +126,10 @@ def keep_float32_outputs(model):
         lambda module, args, output: _to_float32(output))
 
 
-def apply_fast_paths(model, channels_last=False, compile=False, tf32=False):
+def apply_fast_paths(model: nn.Module,
+                     channels_last: bool = False,
+                     compile: Union[bool, dict] = False,
+                     tf32: bool = False) -> nn.Module:
     """Switch on inference speed-ups of a crowd counter, in place.
 
     Args:

@@ -1,20 +1,35 @@
 """Count people in images with a trained model."""
 import copy
 import os.path as osp
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
+import torch.nn as nn
 from mmengine.config import Config
+from mmengine.dataset import Compose
 from mmengine.runner import load_checkpoint
 
 from hsrcount.registry import MODELS, TRANSFORMS
 from hsrcount.structures import CrowdDataSample
-from .config import check_cfg_options, load_config
-from .registration import register_all_modules
+from hsrcount.utils import check_cfg_options, load_config, register_all_modules
+
+#: Test-pipeline steps that read or render ground truth; inference has none.
+GT_TRANSFORMS = ('LoadCrowdAnnotations', 'GenerateDensity')
+FILE_LOADER = 'LoadCrowdImageFromFile'
+ARRAY_LOADER = 'LoadCrowdImageFromNDArray'
+
+ImageInput = Union[str, np.ndarray]
 
 
-def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
+def init_model(config: Union[str, Config],
+               checkpoint: Optional[str] = None,
+               device: str = 'cpu',
+               cfg_options: Optional[dict] = None) -> nn.Module:
     """Build a crowd counter from a config and load its weights.
+
+    Calls :func:`hsrcount.utils.register_all_modules` first, which also makes
+    checkpoint loading safe.
 
     Args:
         config (str | Config): Config file or loaded config.
@@ -48,44 +63,115 @@ def init_model(config, checkpoint=None, device='cpu', cfg_options=None):
     return model.to(device).eval()
 
 
-def load_image(path):
+def load_image(path: str) -> np.ndarray:
     """Read an image file as (H, W, 3) uint8 BGR, whatever its mode.
 
     Uses the dataset pipeline's loader, so grayscale, RGBA and 16-bit files
     are handled the same way as in training, and a broken file raises an
     error that names it.
     """
-    loader = TRANSFORMS.build(dict(type='LoadCrowdImageFromFile'))
+    loader = TRANSFORMS.build(dict(type=FILE_LOADER))
     return loader(dict(img_path=path))['img']
 
 
-def image_to_sample(img, img_path):
-    """Pack an (H, W, 3) uint8 BGR array as model input.
+def _config_test_pipeline(cfg: Config) -> list:
+    """``cfg.test_pipeline``, or the pipeline of the test dataset."""
+    pipeline = cfg.get('test_pipeline')
+    if pipeline is None:
+        dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+        while 'pipeline' not in dataset and isinstance(
+                dataset.get('dataset'), dict):
+            dataset = dataset['dataset']  # unwrap dataset wrappers
+        pipeline = dataset.get('pipeline')
+    if not pipeline:
+        raise KeyError(f'{cfg.filename or "config"}: neither test_pipeline '
+                       f'nor test_dataloader.dataset.pipeline to run '
+                       f'inference with')
+    return [copy.deepcopy(dict(t)) for t in pipeline]
+
+
+def build_inference_pipeline(cfg: Optional[Config],
+                             from_array: bool = False) -> Compose:
+    """The config's test pipeline without its ground-truth steps.
+
+    As mmseg's and mmpretrain's inference APIs do, a user's own loading or
+    packing transforms are honoured; the steps that need annotations
+    (:data:`GT_TRANSFORMS`) are dropped. For decoded arrays the file loader
+    becomes :class:`LoadCrowdImageFromNDArray`. A model built without a
+    config (``cfg`` None) gets the plain pipeline: load, then
+    ``PackCrowdInputs``.
+
+    Args:
+        cfg (Config, optional): The model's config (``model.cfg``).
+        from_array (bool): The inputs are (H, W, 3) uint8 BGR arrays.
 
     Returns:
-        tuple[Tensor, CrowdDataSample]: (3, H, W) uint8 input and a sample
-        with ``img_path``, ``ori_shape``, ``img_shape`` and ``scale_factor``.
-
-    Raises:
-        ValueError: If the array is not (H, W, 3) uint8, naming the image.
+        Compose: Takes ``dict(img_path=...)`` (or ``dict(img=...)``) and
+        returns ``dict(inputs, data_samples)``.
     """
-    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
-        raise ValueError(f'{img_path or "image"}: expected an (H, W, 3) uint8 '
-                         f'BGR array, got {img.shape} {img.dtype}')
-    h, w = img.shape[:2]
-    inputs = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
-    sample = CrowdDataSample(
-        metainfo=dict(
-            img_path=img_path,
-            ori_shape=(h, w),
-            img_shape=(h, w),
-            scale_factor=(1.0, 1.0)))
-    return inputs, sample
+    if cfg is None:
+        pipeline = [dict(type=FILE_LOADER), dict(type='PackCrowdInputs')]
+    else:
+        pipeline = [t for t in _config_test_pipeline(cfg)
+                    if t.get('type') not in GT_TRANSFORMS]
+    if from_array:
+        if pipeline[0].get('type') != FILE_LOADER:
+            raise ValueError(
+                f'inference on arrays replaces the test pipeline\'s first '
+                f'step, {FILE_LOADER}, but it is {pipeline[0].get("type")}; '
+                f'pass image files instead')
+        pipeline[0] = dict(type=ARRAY_LOADER)
+    return Compose([TRANSFORMS.build(t) for t in pipeline])
+
+
+def _pipeline_input(img: ImageInput, img_path: Optional[str]) -> dict:
+    if isinstance(img, str):
+        if not osp.isfile(img):
+            raise FileNotFoundError(f'{img}: no such image file')
+        return dict(img_path=img)
+    results = dict(img=img)
+    if img_path is not None:
+        results['img_path'] = img_path
+    return results
+
+
+def prepare_inputs(model: nn.Module, imgs: Sequence[ImageInput],
+                   img_path: Optional[str] = None) -> dict:
+    """Run the model's inference pipeline on images, ready for a test step.
+
+    Args:
+        model (nn.Module): A model from :func:`init_model`; its ``cfg``
+            gives the pipeline (see :func:`build_inference_pipeline`).
+        imgs (Sequence[str | np.ndarray]): Image files, or (H, W, 3) uint8
+            BGR arrays (not both in one call).
+        img_path (str, optional): Recorded as the ``img_path`` of arrays.
+
+    Returns:
+        dict: ``inputs`` (list of (3, H, W) uint8 tensors) and
+        ``data_samples`` (list of :obj:`CrowdDataSample`).
+    """
+    kinds = {isinstance(img, str) for img in imgs}
+    if len(kinds) > 1:
+        raise TypeError('inference: give image files or arrays, not both')
+    pipeline = build_inference_pipeline(getattr(model, 'cfg', None),
+                                        from_array=kinds == {False})
+    inputs, samples = [], []
+    for img in imgs:
+        packed = pipeline(_pipeline_input(img, img_path))
+        inputs.append(packed['inputs'])
+        samples.append(packed['data_samples'])
+    return dict(inputs=inputs, data_samples=samples)
 
 
 @torch.no_grad()
-def inference_model(model, imgs):
+def inference_model(model: nn.Module, imgs: Union[ImageInput,
+                                                  Sequence[ImageInput]]
+                    ) -> Union[CrowdDataSample, List[CrowdDataSample]]:
     """Predict density maps and counts.
+
+    Each image goes through the config's test pipeline (without its
+    ground-truth steps, see :func:`build_inference_pipeline`), then the
+    model's ``test_step``.
 
     Args:
         model (nn.Module): A model from :func:`init_model`.
@@ -100,12 +186,5 @@ def inference_model(model, imgs):
     single = not isinstance(imgs, (list, tuple))
     results = []
     for img in [imgs] if single else imgs:
-        img_path = img if isinstance(img, str) else None
-        if img_path is not None:
-            if not osp.isfile(img_path):
-                raise FileNotFoundError(f'{img_path}: no such image file')
-            img = load_image(img_path)
-        inputs, sample = image_to_sample(img, img_path)
-        results.extend(
-            model.test_step(dict(inputs=[inputs], data_samples=[sample])))
+        results.extend(model.test_step(prepare_inputs(model, [img])))
     return results[0] if single else results

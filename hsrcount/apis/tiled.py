@@ -19,16 +19,19 @@ Tile origins are multiples of the model's stride (the data preprocessor's
 image would.
 """
 import math
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
+import torch.nn as nn
 from mmengine.structures import PixelData
 
 from hsrcount.structures import CrowdDataSample
-from .inference import image_to_sample
+from .inference import prepare_inputs
 
 
-def tile_starts(length, tile_size, overlap, align):
+def tile_starts(length: int, tile_size: int, overlap: int,
+                align: int) -> List[int]:
     """Origins of the tiles along one axis.
 
     Consecutive tiles overlap by at least ``overlap``; origins are multiples
@@ -52,7 +55,8 @@ def tile_starts(length, tile_size, overlap, align):
     return starts
 
 
-def blend_windows(starts, ends, length, overlap):
+def blend_windows(starts: Sequence[int], ends: Sequence[int], length: int,
+                  overlap: int) -> List[np.ndarray]:
     """Per-tile 1-D blending weights that sum to one at every position.
 
     Args:
@@ -108,13 +112,13 @@ def _check_args(img, tile_size, overlap, batch_size, align):
 
 
 @torch.no_grad()
-def tiled_inference(model,
-                    img,
-                    tile_size=1024,
-                    overlap=128,
-                    batch_size=1,
-                    align=None,
-                    img_path=None):
+def tiled_inference(model: nn.Module,
+                    img: np.ndarray,
+                    tile_size: int = 1024,
+                    overlap: int = 128,
+                    batch_size: int = 1,
+                    align: Optional[int] = None,
+                    img_path: Optional[str] = None) -> CrowdDataSample:
     """Predict the density map of a large image tile by tile.
 
     Args:
@@ -152,15 +156,17 @@ def tiled_inference(model,
     density = np.zeros((h, w), dtype=np.float32)
     for first in range(0, len(tiles), batch_size):
         batch = tiles[first:first + batch_size]
-        inputs, samples = [], []
-        for i, j in batch:
-            crop = img[ys[i]:y_ends[i], xs[j]:x_ends[j]]
-            tile_input, sample = image_to_sample(crop, img_path)
-            inputs.append(tile_input)
-            samples.append(sample)
-        results = model.test_step(dict(inputs=inputs, data_samples=samples))
-        for (i, j), result in zip(batch, results):
+        crops = [img[ys[i]:y_ends[i], xs[j]:x_ends[j]] for i, j in batch]
+        data = prepare_inputs(model, crops, img_path)
+        results = model.test_step(data)
+        for (i, j), crop, result in zip(batch, crops, results):
             d = result.pred_density.data[0].float().cpu().numpy()
+            if d.shape != crop.shape[:2]:
+                raise ValueError(
+                    f'tiled inference: the test pipeline turned a '
+                    f'{crop.shape[1]}x{crop.shape[0]} tile into a '
+                    f'{d.shape[1]}x{d.shape[0]} map; tiles can only be '
+                    f'stitched with a pipeline that keeps the image size')
             density[ys[i]:y_ends[i], xs[j]:x_ends[j]] += \
                 d * wys[i][:, None] * wxs[j][None, :]
 

@@ -17,9 +17,9 @@ class BaseCrowdDataset(BaseDataset):
     - ``gt_points`` (np.ndarray): (N, 2) float32, x then y, 0-based pixels.
     - ``gt_count`` (int): the number of annotated heads (inside the ROI where
       there is one). The count of an image is its number of points.
-    - ``roi`` (np.ndarray, optional): (H, W) uint8, 1 inside the region of
-      interest; or ``roi_path`` (str, optional) for a per-image mask file that
-      the loading transform reads.
+    - ``roi`` (np.ndarray, optional): (H, W), non-zero inside the region of
+      interest (a dataset with per-image mask files reads the file into
+      ``roi`` in :meth:`get_data_info`, as TRANCOS does).
     - ``scene`` (str, optional): the scene an image belongs to, for datasets
       that report per-scene metrics (WorldExpo'10).
 
@@ -58,7 +58,7 @@ class BaseCrowdDataset(BaseDataset):
         return data_list
 
     @staticmethod
-    def check_points(points, source):
+    def check_points(points, source: str) -> np.ndarray:
         """Validate an (N, 2) point array read from ``source``.
 
         Args:

@@ -2,6 +2,7 @@
 import csv
 import json
 import os.path as osp
+from typing import List
 
 import numpy as np
 
@@ -101,7 +102,7 @@ class CustomPointsDataset(BaseCrowdDataset):
             data_prefix=data_prefix,
             **kwargs)
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         if not osp.isfile(self.ann_file):
             raise FileNotFoundError(
                 f'{type(self).__name__}: annotation file {self.ann_file!r} '

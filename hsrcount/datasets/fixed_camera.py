@@ -1,5 +1,6 @@
 """Video datasets of one fixed camera: frames split by index, one ROI."""
 from abc import abstractmethod
+from typing import List
 
 from .base import BaseCrowdDataset
 from .density import points_in_roi
@@ -55,7 +56,7 @@ class FixedCameraDataset(BaseCrowdDataset):
             np.ndarray: (H, W) uint8, 1 inside.
         """
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         """Read every frame and keep the split's.
 
         Returns:
@@ -80,7 +81,7 @@ class FixedCameraDataset(BaseCrowdDataset):
                     frame_index=index))
         return data_list
 
-    def get_data_info(self, idx):
+    def get_data_info(self, idx: int) -> dict:
         """The entry ``idx`` with the camera's ROI, (H, W) uint8, as ``roi``.
         """
         info = super().get_data_info(idx)

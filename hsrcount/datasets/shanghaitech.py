@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import re
+from typing import List
 
 import numpy as np
 import scipy.io as sio
@@ -127,7 +128,7 @@ class ShanghaiTechDataset(BaseCrowdDataset):
         keep_val = self.val_split == 'val'
         return [i for i in ids if (i in val) == keep_val]
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         base = osp.join(self.data_root, f'{self.split}_data')
         img_dir = osp.join(base, 'images')
         gt_dir = osp.join(base, 'ground-truth')

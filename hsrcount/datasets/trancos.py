@@ -1,5 +1,6 @@
 """TRANCOS (vehicles): images, dot files, per-image ROI masks."""
 import os.path as osp
+from typing import List
 
 import numpy as np
 
@@ -7,6 +8,7 @@ from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
 from .density import points_in_roi
 from .release_io import image_shape, load_roi_file, require_file
+
 
 def read_dots(path):
     """Read a TRANCOS dot file: one ``x y`` pair (1-based) per line.
@@ -97,7 +99,7 @@ class TrancosDataset(BaseCrowdDataset):
             return joined
         return spaced
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         """Read the split's image list, dots and masks.
 
         Returns:
@@ -125,7 +127,7 @@ class TrancosDataset(BaseCrowdDataset):
                     gt_count=len(points)))
         return data_list
 
-    def get_data_info(self, idx):
+    def get_data_info(self, idx: int) -> dict:
         """The entry ``idx`` with its mask, (H, W) uint8, read as ``roi``."""
         info = super().get_data_info(idx)
         info['roi'] = load_roi_file(info['roi_path'])

@@ -1,5 +1,6 @@
 """The UCF_CC_50 dense-crowd dataset (Idrees et al., CVPR 2013)."""
 import os.path as osp
+from typing import List
 
 from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
@@ -49,7 +50,7 @@ class UCFCC50Dataset(BaseCrowdDataset):
             return list(test)
         return [i for i in range(1, self.NUM_IMAGES + 1) if i not in test]
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         """Read the annotations of the split's images.
 
         Returns:

@@ -5,8 +5,8 @@ import re
 
 from hsrcount.registry import DATASETS
 from .fixed_camera import FixedCameraDataset
-from .release_io import (load_mat, matlab_cells, mat_variable, require_file,
-                      roi_struct_to_mask, struct_field)
+from .release_io import (load_mat, mat_variable, matlab_cells, require_file,
+                         roi_struct_to_mask, struct_field)
 
 SEQUENCE_DIR = re.compile(r'^vidf1_33_(\d{3})\.y$')
 

@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import re
+from typing import List
 
 from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
@@ -89,7 +90,7 @@ class WorldExpoDataset(BaseCrowdDataset):
             frames = {s: frames[s] for s in self.scenes}
         return {scene: paths for scene, paths in frames.items() if paths}
 
-    def load_data_list(self):
+    def load_data_list(self) -> List[dict]:
         """Read each frame's label and each scene's ROI.
 
         Returns:
@@ -121,7 +122,7 @@ class WorldExpoDataset(BaseCrowdDataset):
                         scene=scene))
         return data_list
 
-    def get_data_info(self, idx):
+    def get_data_info(self, idx: int) -> dict:
         """The entry ``idx`` with its scene's ROI, (H, W) uint8, as ``roi``.
 
         Each scene's ROI is kept once on the dataset rather than in every

@@ -1,16 +1,26 @@
-"""Import every hsrcount module so that its registries are complete."""
+"""Set-up every tool (and any script that builds a Runner) calls first."""
 import datetime
 
 from mmengine import DefaultScope
 
 
-def register_all_modules(init_default_scope=True):
-    """Register all hsrcount modules and make 'hsrcount' the default scope.
+def register_all_modules(init_default_scope: bool = True) -> None:
+    """Register all hsrcount modules and make checkpoint loading safe.
 
-    Registry ``locations`` import modules lazily at the first build; tools
-    call this up front so that everything a config can name exists before
-    the Runner starts, and so that the safe checkpoint loader (registered by
-    :mod:`hsrcount.engine`) is in place before any checkpoint is read.
+    Two things happen here, deliberately and only here (importing hsrcount
+    changes nothing outside it):
+
+    1. Every hsrcount module is imported, so everything a config can name
+       is registered before a Runner starts. (Registry ``locations`` would
+       import them lazily at the first build.)
+    2. MMEngine's checkpoint loaders are rewired through hsrcount's safe
+       loader (:func:`hsrcount.engine.register_safe_checkpoint_loader`):
+       ``weights_only=True`` with an allowlist of exactly what a checkpoint
+       holds, so that resuming works on torch >= 2.6 and no checkpoint can
+       run code. See ``docs/reliability.md``.
+
+    ``tools/*.py`` and :func:`hsrcount.apis.init_model` call it; call it
+    yourself before ``Runner.from_cfg`` in your own scripts.
 
     Args:
         init_default_scope (bool): Whether to set the default scope to
@@ -22,7 +32,9 @@ def register_all_modules(init_default_scope=True):
     import hsrcount.evaluation  # noqa: F401
     import hsrcount.models  # noqa: F401
     import hsrcount.visualization  # noqa: F401
+    from hsrcount.engine import register_safe_checkpoint_loader
 
+    register_safe_checkpoint_loader()
     if not init_default_scope:
         return
     current = DefaultScope.get_current_instance()

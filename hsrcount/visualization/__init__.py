@@ -1,5 +1,4 @@
-from .density_figure import (draw_density_panels, draw_panels,
-                             panel_titles)
+from .density_figure import draw_density_panels, draw_panels, panel_titles
 from .local_visualizer import CrowdLocalVisualizer
 
 __all__ = [

@@ -8,13 +8,11 @@ predicted maps of a density pyramid, one row each).
 import math
 from typing import Optional, Sequence, Tuple
 
-import matplotlib
-
-matplotlib.use('Agg')  # Never open a window: we render to arrays.
-
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import numpy as np
+# A Figure drawn on its own Agg canvas renders to an array without pyplot,
+# so the user's interactive backend is left as it is.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 #: Panel kinds. ``'image'``: (H, W, 3) uint8 RGB or (H, W) grey, drawn as
 #: is. ``'density'``: (H, W) people per pixel, colormap 'jet', one colour

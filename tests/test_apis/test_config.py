@@ -2,7 +2,7 @@
 import pytest
 from mmengine.config import Config
 
-from hsrcount.apis.config import ConfigKeyError, check_cfg_options, enable_amp
+from hsrcount.utils.config import ConfigKeyError, check_cfg_options, enable_amp
 
 CFG = dict(
     model=dict(type='CrowdCounter', neck=None,

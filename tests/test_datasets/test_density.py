@@ -116,7 +116,7 @@ def test_generate_density_sums_to_count_inside_roi():
     from hsrcount.datasets.transforms import GenerateDensity
     roi = np.zeros((40, 50), np.uint8)
     roi[:, :25] = 1
-    results = dict(img=np.zeros((40, 50, 3), np.uint8), gt_roi=roi,
+    results = dict(img=np.zeros((40, 50, 3), np.uint8), roi=roi,
                    gt_points=np.array([[3, 3], [24.5, 20], [30, 20]],
                                       np.float32))
     out = GenerateDensity(kernel='fixed', sigma=5.0)(results)

@@ -3,11 +3,11 @@ import os
 import os.path as osp
 
 import cv2
+import fake_releases as fake
 import numpy as np
 import pytest
 import scipy.io
 
-import fake_releases as fake
 from hsrcount.datasets.mall import MallDataset
 from hsrcount.datasets.release_io import load_roi_file
 from hsrcount.datasets.trancos import TrancosDataset
@@ -324,7 +324,7 @@ def test_load_roi_file_formats(tmp_path):
 @pytest.mark.parametrize('family', ['UCSDDataset', 'MallDataset',
                                     'WorldExpoDataset', 'TrancosDataset'])
 def test_roi_reaches_the_loading_transforms(tmp_path, family):
-    """Each family's ROI arrives as ``gt_roi`` through the real pipeline."""
+    """Each family's ROI arrives as ``roi`` through the real pipeline."""
     from mmengine.registry import init_default_scope
     init_default_scope('hsrcount')
     root = str(tmp_path)
@@ -343,7 +343,7 @@ def test_roi_reaches_the_loading_transforms(tmp_path, family):
                        dict(type='LoadCrowdAnnotations')], **kwargs))
     results = dataset[0]
     assert results['img'].shape == fake.IMG_SHAPE + (3, )
-    np.testing.assert_array_equal(results['gt_roi'], fake.roi_mask())
+    np.testing.assert_array_equal(results['roi'], fake.roi_mask())
     assert len(results['gt_points']) == results['gt_count']
 
 

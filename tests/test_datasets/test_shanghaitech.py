@@ -4,10 +4,10 @@ import os.path as osp
 import numpy as np
 import pytest
 import scipy.io as sio
-from PIL import Image
-
 from fake_releases import make_shanghaitech_part as make_part
 from fake_releases import write_shanghaitech_mat as write_mat
+from PIL import Image
+
 from hsrcount.datasets import ShanghaiTechDataset
 from hsrcount.datasets.shanghaitech import load_shanghaitech_mat
 from hsrcount.datasets.transforms import LoadCrowdImageFromFile

@@ -12,8 +12,9 @@ def read_all(root):
     out = {}
     for dirpath, _, files in os.walk(root):
         for f in files:
-            with open(os.path.join(dirpath, f), 'rb') as fh:
-                out[os.path.relpath(os.path.join(dirpath, f), root)] = fh.read()
+            path = os.path.join(dirpath, f)
+            with open(path, 'rb') as fh:
+                out[os.path.relpath(path, root)] = fh.read()
     return out
 
 
@@ -113,6 +114,7 @@ def _build_split(root):
     return [dataset.get_data_info(i)['gt_count'] for i in range(len(dataset))]
 
 
+@pytest.mark.slow
 def test_concurrent_generation_gives_one_complete_split(tmp_path):
     """Ranks of a distributed run generate the same split at once."""
     import multiprocessing

@@ -71,16 +71,11 @@ def test_load_annotations_roi(tmp_path):
     roi = np.zeros((4, 5), np.uint8)
     roi[1:3, 1:4] = 255
     out = LoadCrowdAnnotations()(dict(res, roi=roi))
-    assert out['gt_roi'].max() == 1 and out['gt_roi'].sum() == 6
+    assert out['roi'].max() == 1 and out['roi'].sum() == 6
     assert out['gt_points'] is not res['gt_points']
-    path = str(tmp_path / 'roi.png')
-    Image.fromarray(roi).save(path)
-    out = LoadCrowdAnnotations()(
-        dict(make_results(4, 5, points=((1, 1), )), roi_path=path))
-    np.testing.assert_array_equal(out['gt_roi'], roi // 255)
-    with pytest.raises(ValueError, match='roi.png'):
+    with pytest.raises(ValueError, match='does not match the image'):
         LoadCrowdAnnotations()(
-            dict(make_results(5, 5, points=((1, 1), )), roi_path=path))
+            dict(make_results(5, 5, points=((1, 1), )), roi=roi))
 
 
 # -- geometry --------------------------------------------------------------
@@ -88,10 +83,10 @@ def test_load_annotations_roi(tmp_path):
 
 def test_random_rescale_moves_points_with_image(monkeypatch):
     res = make_results(20, 30)
-    res['gt_roi'] = np.ones((20, 30), np.uint8)
+    res['roi'] = np.ones((20, 30), np.uint8)
     monkeypatch.setattr(np.random, 'randint', lambda n: 2)  # scale 1.2
     out = RandomRescale(scales=(0.8, 1.0, 1.2))(res)
-    assert out['img'].shape == (24, 36, 3) and out['gt_roi'].shape == (24, 36)
+    assert out['img'].shape == (24, 36, 3) and out['roi'].shape == (24, 36)
     assert out['img_shape'] == (24, 36)
     np.testing.assert_allclose(out['gt_points'],
                                [[4.2, 5.1], [35.88, 23.88], [0, 0]],
@@ -125,22 +120,27 @@ def test_paper_crop_quarters(index, origin):
 
 def test_paper_crop_random_location_stays_inside():
     np.random.seed(0)
-    for index in (4, 13, None):
+    for index in (4, 13):
         res = make_results(20, 30)
-        if index is not None:
-            res['patch_index'] = index
+        res['patch_index'] = index
         out = PaperCrop()(res)
         assert out['img'].shape[:2] == (10, 15)
 
 
+def test_paper_crop_without_patch_index_names_the_wrapper():
+    res = dict(make_results(20, 30), img_path='a.jpg')
+    with pytest.raises(KeyError, match='a.jpg.*PatchRepeatDataset'):
+        PaperCrop()(res)
+
+
 def test_random_crop_pads_small_images():
     res = make_results(5, 6, [(2.5, 3.5)])
-    res['gt_roi'] = np.ones((5, 6), np.uint8)
+    res['roi'] = np.ones((5, 6), np.uint8)
     np.random.seed(0)
     out = RandomCrop((8, 8))(res)
     assert out['img'].shape == (8, 8, 3)
     np.testing.assert_allclose(out['gt_points'], [[2.5, 3.5]])
-    assert out['img'][5:].sum() == 0 and out['gt_roi'][:, 6:].sum() == 0
+    assert out['img'][5:].sum() == 0 and out['roi'][:, 6:].sum() == 0
 
 
 def test_random_crop_shifts_points(monkeypatch):
@@ -158,13 +158,13 @@ def test_flip_lands_on_flipped_pixel():
     img[2, 3] = 255  # the pixel of the point (3.7, 2.2)
     res = dict(img=img, gt_points=np.array([[3.7, 2.2], [0., 1.]],
                                            np.float32),
-               gt_roi=np.eye(h, w, dtype=np.uint8))
+               roi=np.eye(h, w, dtype=np.uint8))
     out = RandomFlip(prob=1.0)(res)
     assert out['flip'] is True and out['flip_direction'] == 'horizontal'
     x, y = out['gt_points'][0]
     assert out['img'][int(y), int(np.floor(x))].max() == 255
     assert out['gt_points'][1, 0] == w  # x == 0 goes to the far edge
-    assert out['gt_roi'][0, w - 1] == 1
+    assert out['roi'][0, w - 1] == 1
     # The density of the flipped points is the flipped density.
     after = render_density(out['gt_points'], (h, w), kernel='fixed',
                            sigma=1.0)
@@ -192,7 +192,7 @@ def test_generate_density_counts_points_inside_image_and_roi():
     assert out['gt_density'].sum() == pytest.approx(3, rel=1e-5)
     roi = np.zeros((20, 30), np.uint8)
     roi[:, :20] = 1
-    out = GenerateDensity(kernel='fixed', sigma=2.0)(dict(res, gt_roi=roi))
+    out = GenerateDensity(kernel='fixed', sigma=2.0)(dict(res, roi=roi))
     assert out['gt_count'] == 2 and len(out['gt_points']) == 2
     assert out['gt_density'].sum() == pytest.approx(2, rel=1e-5)
     with pytest.raises(ValueError, match='border'):
@@ -201,7 +201,7 @@ def test_generate_density_counts_points_inside_image_and_roi():
 
 def test_pack_crowd_inputs():
     res = GenerateDensity()(make_results(4, 5, [(1.5, 2.5)]))
-    res['gt_roi'] = np.ones((4, 5), np.uint8)
+    res['roi'] = np.ones((4, 5), np.uint8)
     res['img_path'] = 'x.jpg'
     res['flip'] = False
     packed = PackCrowdInputs()(res)

@@ -33,8 +33,7 @@ from hsrcount.engine.checkpoint import (SAFE_CHECKPOINT_GLOBALS,
                                         load_checkpoint_safely,
                                         register_safe_checkpoint_loader,
                                         safe_global_names)
-from hsrcount.engine.checkpoint_hook import AtomicCheckpointHook
-from hsrcount.engine.loss_guard_hook import FiniteLossHook
+from hsrcount.engine.hooks import AtomicCheckpointHook, FiniteLossHook
 from hsrcount.registry import HOOKS
 
 TEST_DIR = osp.dirname(osp.abspath(__file__))
@@ -360,6 +359,7 @@ KILL_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.skipif(
     not hasattr(signal, 'SIGKILL'), reason='needs POSIX SIGKILL')
+@pytest.mark.slow
 def test_kill_during_save_keeps_last_good_checkpoint(tmp_path):
     work_dir = tmp_path / 'work'
     script = tmp_path / 'train_and_die.py'

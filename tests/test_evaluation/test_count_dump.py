@@ -1,8 +1,7 @@
 """CountDumpMetric (tools/test.py --out): records, files, errors."""
 import pytest
 
-from hsrcount.evaluation.metrics.count_dump import (CountDumpMetric,
-                                                    read_counts)
+from hsrcount.evaluation.metrics.count_dump import CountDumpMetric, read_counts
 from hsrcount.structures import CrowdDataSample
 
 

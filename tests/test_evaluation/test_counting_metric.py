@@ -181,7 +181,7 @@ def test_game0_equals_mae_when_counts_are_consistent():
         roi[4, 10] = roi[8, 5] = roi[8, 10] = 1  # the edge heads count
         gt = GenerateDensity(kernel='fixed', sigma=1.0)(
             dict(img=np.zeros((9, 11, 3), np.uint8), gt_points=points,
-                 gt_roi=roi))
+                 roi=roi))
         assert gt['gt_count'] >= 3
         pred = rng.random((9, 11)) * 0.3
         samples.append(

@@ -14,15 +14,16 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from fake_releases import (make_shanghaitech_part, truncate,
+                           write_shanghaitech_mat)
 from PIL import Image
-
-from fake_releases import make_shanghaitech_part, truncate
-from fake_releases import write_shanghaitech_mat
-from hsrcount.apis import init_model, register_all_modules
-from hsrcount.datasets import CustomPointsDataset, ShanghaiTechDataset
-from hsrcount.datasets.transforms import LoadCrowdAnnotations
-from hsrcount.registry import DATASETS
 from reliability_helpers import DEMO_CONFIG, run_tool
+
+from hsrcount.apis import init_model
+from hsrcount.datasets import CustomPointsDataset, ShanghaiTechDataset
+from hsrcount.datasets.release_io import load_roi_file
+from hsrcount.registry import DATASETS
+from hsrcount.utils import register_all_modules
 
 # Datasets build their pipelines in hsrcount's registry scope.
 register_all_modules()
@@ -239,10 +240,8 @@ def roi_npy_with_pickle(root):
     objects = np.empty(1, dtype=object)
     objects[0] = RunsCommand(f'touch {marker}')
     np.save(root / 'roi.npy', objects, allow_pickle=True)
-    results = dict(gt_points=np.zeros((0, 2), np.float32), img_shape=(1, 1),
-                   roi_path=str(root / 'roi.npy'))
     with raises(ValueError, root / 'roi.npy', 'allow_pickle=False'):
-        LoadCrowdAnnotations()(results)
+        load_roi_file(str(root / 'roi.npy'), shape=(1, 1))
     assert not marker.exists()
 
 

@@ -8,9 +8,9 @@ import csv
 import numpy as np
 import pytest
 from PIL import Image
+from reliability_helpers import DEMO_CONFIG, run_tool, save_demo_checkpoint
 
 from hsrcount.apis import inference_model
-from reliability_helpers import DEMO_CONFIG, run_tool, save_demo_checkpoint
 
 
 def test_infer_counts_good_files_and_names_the_broken_one(tmp_path):

@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 import torch
 from mmengine.optim import OptimWrapper
+from reliability_helpers import DEMO_CONFIG, HERE, REPO_ROOT, tool_env
 
 from hsrcount.apis import init_model
 from hsrcount.datasets import SyntheticCrowdDataset
 from hsrcount.engine import load_checkpoint_safely
 from hsrcount.registry import DATASETS
-from reliability_helpers import DEMO_CONFIG, HERE, REPO_ROOT, tool_env
 
 MAX_ITERS = 8
 
@@ -104,6 +104,7 @@ def weights(path):
 
 @pytest.mark.skipif(not hasattr(signal, 'SIGKILL'),
                     reason='needs POSIX SIGKILL')
+@pytest.mark.slow
 def test_killed_and_resumed_run_ends_with_uninterrupted_weights(tmp_path):
     data = tmp_path / 'data'
     # Generate the images once, so the concurrent runs only read them.

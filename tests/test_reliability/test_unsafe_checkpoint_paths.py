@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from reliability_helpers import DEMO_CONFIG, run_tool, tiny_demo_options
 
 from hsrcount.apis import init_model
 from hsrcount.engine import UnsafeCheckpointError
 from hsrcount.registry import MODELS
-from reliability_helpers import DEMO_CONFIG, run_tool, tiny_demo_options
 
 
 class RunsCommand:
@@ -58,6 +58,7 @@ def tiny_args(tmp_path):
             *tiny_demo_options(tmp_path / 'data')]
 
 
+@pytest.mark.slow
 def test_train_resume_refuses_code(evil, tmp_path):
     path, marker = evil
     proc = run_tool('train.py', DEMO_CONFIG, '--resume', path,
@@ -65,6 +66,7 @@ def test_train_resume_refuses_code(evil, tmp_path):
     assert_refused(proc, path, marker)
 
 
+@pytest.mark.slow
 def test_train_load_from_refuses_code(evil, tmp_path):
     path, marker = evil
     proc = run_tool('train.py', DEMO_CONFIG, *tiny_args(tmp_path),
@@ -72,6 +74,7 @@ def test_train_load_from_refuses_code(evil, tmp_path):
     assert_refused(proc, path, marker)
 
 
+@pytest.mark.slow
 def test_test_tool_refuses_code(evil, tmp_path):
     path, marker = evil
     proc = run_tool('test.py', DEMO_CONFIG, path, *tiny_args(tmp_path))

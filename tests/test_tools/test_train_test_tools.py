@@ -33,6 +33,7 @@ def data_options(data_root, num_train=100, num_test=20):
     ]
 
 
+@pytest.mark.slow
 def test_demo_model_learns_to_count(tmp_path):
     """Trained as `make demo` trains it (300 iterations on synthetic
     crowds), the demo model's test MAE is below half the MAE of always
@@ -95,6 +96,7 @@ class RankMarkerHook(Hook):
 
 
 @pytest.mark.skipif(sys.platform != 'linux', reason='torchrun on Linux')
+@pytest.mark.slow
 def test_dist_train_two_processes(tmp_path):
     (tmp_path / 'rank_marker.py').write_text(RANK_HOOK)
     markers = tmp_path / 'markers'

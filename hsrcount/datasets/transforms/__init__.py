@@ -1,10 +1,12 @@
 from .density import GenerateDensity
 from .formatting import PackCrowdInputs
 from .geometric import PaperCrop, RandomCrop, RandomFlip, RandomRescale, Resize
-from .loading import LoadCrowdAnnotations, LoadCrowdImageFromFile
+from .loading import (LoadCrowdAnnotations, LoadCrowdImageFromFile,
+                      LoadCrowdImageFromNDArray)
 
 __all__ = [
-    'LoadCrowdImageFromFile', 'LoadCrowdAnnotations', 'Resize',
+    'LoadCrowdImageFromFile', 'LoadCrowdImageFromNDArray',
+    'LoadCrowdAnnotations', 'Resize',
     'RandomRescale', 'PaperCrop', 'RandomCrop', 'RandomFlip',
     'GenerateDensity', 'PackCrowdInputs'
 ]

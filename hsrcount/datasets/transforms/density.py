@@ -11,7 +11,7 @@ class GenerateDensity(BaseTransform):
     """Render ``gt_density`` from the points of the current image.
 
     Run after the geometric transforms. The heads counted are those inside
-    the current image and, when the sample has ``gt_roi``, inside the region
+    the current image and, when the sample has ``roi``, inside the region
     of interest; only they are rendered, and kernels are cut to the ROI like
     to the image border, so with ``border='renormalize'`` the map sums to
     ``gt_count`` inside the ROI. Adaptive sigmas are computed from the heads of
@@ -28,9 +28,10 @@ class GenerateDensity(BaseTransform):
             :func:`render_density`.
         max_sigma (float, optional): Upper bound on sigmas.
 
-    Required keys: ``img``, ``gt_points``; optional ``gt_roi``.
-    Added keys: ``gt_density`` ((H, W) float32), ``gt_count`` (int);
-    ``gt_points`` keeps only the counted heads.
+    Required keys: ``img``, ``gt_points``; optional ``roi``.
+    Added keys: ``gt_density`` ((H, W) float32).
+    Modified keys: ``gt_count`` (int, set to the heads counted in the
+    current image), ``gt_points`` (only the counted heads).
     """
 
     def __init__(self, kernel='adaptive', sigma=4.0, k=3, beta=0.3,
@@ -39,18 +40,18 @@ class GenerateDensity(BaseTransform):
                                 border=border, max_sigma=max_sigma)
         render_density(np.zeros((0, 2)), (1, 1), **self.render_args)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         shape = results['img'].shape[:2]
         points = np.asarray(results['gt_points'],
                             dtype=np.float32).reshape(-1, 2)
-        if 'gt_roi' in results:
-            points = points[points_in_roi(points, results['gt_roi'])]
+        if 'roi' in results:
+            points = points[points_in_roi(points, results['roi'])]
         else:
             points = points[points_inside(points, shape)]
         results['gt_points'] = points
         results['gt_count'] = len(points)
         results['gt_density'] = render_density(
-            points, shape, mask=results.get('gt_roi'), **self.render_args)
+            points, shape, mask=results.get('roi'), **self.render_args)
         return results
 
     def __repr__(self):

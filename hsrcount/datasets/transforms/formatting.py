@@ -26,7 +26,7 @@ class PackCrowdInputs(BaseTransform):
                                   'scale_factor', 'flip', 'scene')):
         self.meta_keys = tuple(meta_keys)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         img = results['img']
         inputs = torch.from_numpy(
             np.ascontiguousarray(img.transpose(2, 0, 1)))
@@ -48,9 +48,9 @@ class PackCrowdInputs(BaseTransform):
             sample.gt_density = torch.from_numpy(
                 np.ascontiguousarray(results['gt_density'],
                                      dtype=np.float32))[None]
-        if 'gt_roi' in results:
+        if 'roi' in results:
             sample.roi = torch.from_numpy(
-                np.ascontiguousarray(results['gt_roi']))[None]
+                np.ascontiguousarray(results['roi']))[None]
         sample.set_metainfo({
             k: results[k]
             for k in self.meta_keys if k in results

@@ -2,7 +2,7 @@
 
 Points are x then y, 0-based, in a frame where pixel ``(r, c)`` covers
 ``[c, c + 1) x [r, r + 1)`` (see :mod:`hsrcount.datasets.density`). Each
-transform maps the image, ``gt_points`` and ``gt_roi`` together; crops keep
+transform maps the image, ``gt_points`` and ``roi`` together; crops keep
 the points inside the crop (the closed rectangle). Density maps are rendered
 afterwards from the points (:class:`GenerateDensity`), so a transform that
 finds ``gt_density`` in the results refuses to run instead of leaving a map
@@ -30,8 +30,8 @@ def rescale(results, new_w, new_h):
     interp = cv2.INTER_AREA if sx * sy < 1 else cv2.INTER_LINEAR
     results['img'] = cv2.resize(results['img'], (new_w, new_h),
                                 interpolation=interp)
-    if 'gt_roi' in results:
-        results['gt_roi'] = cv2.resize(results['gt_roi'], (new_w, new_h),
+    if 'roi' in results:
+        results['roi'] = cv2.resize(results['roi'], (new_w, new_h),
                                        interpolation=cv2.INTER_NEAREST)
     if 'gt_points' in results:
         results['gt_points'] = (results['gt_points'] *
@@ -43,13 +43,14 @@ def rescale(results, new_w, new_h):
 
 
 def crop(results, x0, y0, w, h):
-    """Crop image, points and ROI of ``results`` to ``[x0, x0+w) x [y0, y0+h)``.
+    """Crop image, points and ROI of ``results`` to
+    ``[x0, x0 + w) x [y0, y0 + h)``.
 
     Points inside the crop's closed rectangle are kept and shifted.
     """
     results['img'] = results['img'][y0:y0 + h, x0:x0 + w]
-    if 'gt_roi' in results:
-        results['gt_roi'] = results['gt_roi'][y0:y0 + h, x0:x0 + w]
+    if 'roi' in results:
+        results['roi'] = results['roi'][y0:y0 + h, x0:x0 + w]
     if 'gt_points' in results:
         pts = results['gt_points'] - np.array([x0, y0], dtype=np.float32)
         results['gt_points'] = pts[points_inside(pts, (h, w))]
@@ -67,7 +68,7 @@ class Resize(BaseTransform):
         scale_factor (float, optional): Factor for both sides.
         keep_ratio (bool): Keep the aspect ratio with ``scale``.
 
-    Modified keys: ``img``, ``gt_points``, ``gt_roi``, ``img_shape``.
+    Modified keys: ``img``, ``gt_points``, ``roi``, ``img_shape``.
     Added keys: ``scale_factor`` ``(sx, sy)``.
     """
 
@@ -78,7 +79,7 @@ class Resize(BaseTransform):
         self.scale_factor = scale_factor
         self.keep_ratio = keep_ratio
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         _check_no_density(results, 'Resize')
         h, w = results['img'].shape[:2]
         if self.scale_factor is not None:
@@ -100,14 +101,14 @@ class RandomRescale(BaseTransform):
     Args:
         scales (tuple[float]): Candidate factors.
 
-    Modified keys: ``img``, ``gt_points``, ``gt_roi``, ``img_shape``.
+    Modified keys: ``img``, ``gt_points``, ``roi``, ``img_shape``.
     Added keys: ``scale_factor`` ``(sx, sy)``.
     """
 
     def __init__(self, scales=(0.8, 1.0, 1.2)):
         self.scales = tuple(scales)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         _check_no_density(results, 'RandomRescale')
         s = self.scales[np.random.randint(len(self.scales))]
         h, w = results['img'].shape[:2]
@@ -119,21 +120,31 @@ class RandomRescale(BaseTransform):
 class PaperCrop(BaseTransform):
     """The paper's crop: half the height and half the width of the image.
 
-    ``results['patch_index']`` (set by :class:`PatchRepeatDataset`) picks the
-    patch: 0 to 3 are the four non-overlapping quarters (top-left,
-    top-right, bottom-left, bottom-right; with an odd side the middle
-    row/column is left out), 4 and above a random location. Without a patch
-    index the location is random.
+    The paper takes, per image and epoch, the four non-overlapping quarters
+    and ten random patches of the same size. Which one a sample gets is
+    ``results['patch_index']``, set by :class:`PatchRepeatDataset` (with
+    ``patches_per_image=14``): 0 to 3 are the quarters (top-left, top-right,
+    bottom-left, bottom-right; with an odd side the middle row/column is
+    left out), 4 and above a random location. Wrap the dataset in
+    ``PatchRepeatDataset`` to use this crop; for plain random crops use
+    :class:`RandomCrop`.
 
-    Modified keys: ``img``, ``gt_points``, ``gt_roi``, ``img_shape``.
+    Required keys: ``img``, ``patch_index``.
+    Modified keys: ``img``, ``gt_points``, ``roi``, ``img_shape``.
     """
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         _check_no_density(results, 'PaperCrop')
+        index = results.get('patch_index')
+        if index is None:
+            raise KeyError(
+                f'{results.get("img_path", "<sample>")}: PaperCrop needs '
+                f'results["patch_index"], which PatchRepeatDataset sets: '
+                f"wrap the dataset in dict(type='PatchRepeatDataset', "
+                f"patches_per_image=14, dataset=...), or use RandomCrop")
         h, w = results['img'].shape[:2]
         ch, cw = max(1, h // 2), max(1, w // 2)
-        index = results.get('patch_index')
-        if index is not None and 0 <= index < 4:
+        if 0 <= index < 4:
             x0 = 0 if index % 2 == 0 else w - cw
             y0 = 0 if index < 2 else h - ch
         else:
@@ -152,13 +163,13 @@ class RandomCrop(BaseTransform):
     Args:
         size (int | tuple[int, int]): Crop ``(h, w)``.
 
-    Modified keys: ``img``, ``gt_points``, ``gt_roi``, ``img_shape``.
+    Modified keys: ``img``, ``gt_points``, ``roi``, ``img_shape``.
     """
 
     def __init__(self, size):
         self.size = (size, size) if isinstance(size, int) else tuple(size)
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         _check_no_density(results, 'RandomCrop')
         ch, cw = self.size
         h, w = results['img'].shape[:2]
@@ -166,8 +177,8 @@ class RandomCrop(BaseTransform):
         if ph or pw:
             results['img'] = np.pad(results['img'],
                                     ((0, ph), (0, pw), (0, 0)))
-            if 'gt_roi' in results:
-                results['gt_roi'] = np.pad(results['gt_roi'],
+            if 'roi' in results:
+                results['roi'] = np.pad(results['roi'],
                                            ((0, ph), (0, pw)))
             h, w = h + ph, w + pw
         x0 = np.random.randint(w - cw + 1)
@@ -186,7 +197,7 @@ class RandomFlip(BaseTransform):
     Args:
         prob (float): Probability of flipping. Defaults to 0.5.
 
-    Modified keys: ``img``, ``gt_points``, ``gt_roi``.
+    Modified keys: ``img``, ``gt_points``, ``roi``.
     Added keys: ``flip`` (bool), ``flip_direction``.
     """
 
@@ -195,7 +206,7 @@ class RandomFlip(BaseTransform):
             raise ValueError(f'prob must be in [0, 1], got {prob}')
         self.prob = prob
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         _check_no_density(results, 'RandomFlip')
         flip = bool(np.random.rand() < self.prob)
         results['flip'] = flip
@@ -204,8 +215,8 @@ class RandomFlip(BaseTransform):
             return results
         w = results['img'].shape[1]
         results['img'] = np.ascontiguousarray(results['img'][:, ::-1])
-        if 'gt_roi' in results:
-            results['gt_roi'] = np.ascontiguousarray(results['gt_roi'][:, ::-1])
+        if 'roi' in results:
+            results['roi'] = np.ascontiguousarray(results['roi'][:, ::-1])
         if 'gt_points' in results:
             pts = results['gt_points'].copy()
             pts[:, 0] = w - pts[:, 0]

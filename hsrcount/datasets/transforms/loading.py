@@ -8,7 +8,6 @@ from PIL import Image
 
 from hsrcount.registry import TRANSFORMS
 from ..density import points_inside
-from ..release_io import load_roi_file
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 # PNG colour types with more than one channel: RGB, grey + alpha, RGBA.
@@ -131,9 +130,37 @@ class LoadCrowdImageFromFile(BaseTransform):
     ``ori_shape`` (``(H, W)``).
     """
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         img = read_image_bgr(results['img_path'])
         results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class LoadCrowdImageFromNDArray(BaseTransform):
+    """Take an image that is already decoded, ``results['img']``.
+
+    The stand-in for :class:`LoadCrowdImageFromFile` when inference is given
+    arrays (video frames, tiles of a large image), as mmseg's
+    ``LoadImageFromNDArray``.
+
+    Required keys: ``img`` ((H, W, 3) uint8, BGR); optional ``img_path``,
+    named in errors.
+
+    Added keys: ``img_shape`` and ``ori_shape`` (``(H, W)``).
+    """
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        if not (isinstance(img, np.ndarray) and img.ndim == 3
+                and img.shape[2] == 3 and img.dtype == np.uint8):
+            desc = f'{img.shape} {img.dtype}' if isinstance(
+                img, np.ndarray) else type(img).__name__
+            raise ValueError(f'{results.get("img_path") or "image"}: '
+                             f'expected an (H, W, 3) uint8 BGR array, got '
+                             f'{desc}')
         results['img_shape'] = img.shape[:2]
         results['ori_shape'] = img.shape[:2]
         return results
@@ -155,10 +182,10 @@ class LoadCrowdAnnotations(BaseTransform):
             not counted). Defaults to ``'error'``.
 
     Required keys: ``gt_points``, ``img_shape``; optional ``roi`` ((H, W)
-    array) or ``roi_path``.
+    array, non-zero inside, as the dataset gives it).
 
-    Added keys: ``gt_points`` ((N, 2) float32 copy, x then y), ``gt_roi``
-    ((H, W) uint8, 1 inside) when the sample has a region of interest.
+    Modified keys: ``gt_points`` ((N, 2) float32 copy, x then y) and
+    ``roi`` (made (H, W) uint8, 1 inside) when the sample has one.
     """
 
     def __init__(self, outside='error'):
@@ -167,22 +194,18 @@ class LoadCrowdAnnotations(BaseTransform):
                              f'{outside!r}')
         self.outside = outside
 
-    def transform(self, results):
+    def transform(self, results: dict) -> dict:
         source = results.get('img_path', '<sample>')
         results['gt_points'] = check_points_on_image(
             results['gt_points'], results['img_shape'], source, self.outside)
         roi = results.get('roi')
-        if roi is None and results.get('roi_path'):
-            roi = load_roi_file(results['roi_path'],
-                                shape=tuple(results['img_shape']))
-            source = results['roi_path']
         if roi is not None:
             roi = (np.asarray(roi) != 0).astype(np.uint8)
             if roi.shape != tuple(results['img_shape']):
                 raise ValueError(
                     f'{source}: ROI of shape {roi.shape} does not match the '
                     f'image of shape {tuple(results["img_shape"])}')
-            results['gt_roi'] = roi
+            results['roi'] = roi
         return results
 
     def __repr__(self):

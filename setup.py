@@ -19,8 +19,13 @@ setup(
     version=read_version(),
     description='Crowd counting toolbox around HSRNet (Hierarchical Scale '
     'Recalibration Network), built on MMEngine',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
+    packages=find_packages(
+        exclude=('configs', 'tools', 'tests', 'tests.*', 'docs', 'projects',
+                 'projects.*')),
     python_requires='>=3.9',
     install_requires=read_requirements('requirements/runtime.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    extras_require={
+        'tests': read_requirements('requirements/tests.txt'),
+        'lint': read_requirements('requirements/lint.txt'),
+    },
 )

@@ -137,9 +137,11 @@ def tiled_inference(model: nn.Module,
 
     Returns:
         CrowdDataSample: ``pred_density`` (PixelData (1, H, W) float32 on
-        the CPU, people per pixel), ``pred_count`` (float, its sum) and
-        metainfo ``img_shape``, ``ori_shape``, ``tile_size``,
-        ``tile_overlap`` and ``num_tiles``.
+        the CPU, people per pixel), ``pred_count`` (float, its sum),
+        ``pred_points`` ((N, 2), x then y, found once in the stitched map,
+        when the model has a ``point_extractor``) and metainfo
+        ``img_shape``, ``ori_shape``, ``tile_size``, ``tile_overlap`` and
+        ``num_tiles``.
     """
     if align is None:
         align = getattr(model.data_preprocessor, 'pad_size_divisor', 16)
@@ -180,4 +182,7 @@ def tiled_inference(model: nn.Module,
             num_tiles=len(tiles)))
     result.pred_density = PixelData(data=torch.from_numpy(density)[None])
     result.pred_count = float(density.sum(dtype=np.float64))
+    if getattr(model, 'point_extractor', None) is not None:
+        # Once, on the stitched map: no head is found twice at a seam.
+        result.pred_points = model.locate(result)
     return result

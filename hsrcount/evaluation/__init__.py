@@ -1,4 +1,8 @@
 from .functional import game_errors
-from .metrics import CrowdCountingMetric
+from .localization import match_points, nwpu_thresholds, precision_recall_f1
+from .metrics import CrowdCountingMetric, LocalizationMetric
 
-__all__ = ['CrowdCountingMetric', 'game_errors']
+__all__ = [
+    'CrowdCountingMetric', 'LocalizationMetric', 'game_errors',
+    'match_points', 'nwpu_thresholds', 'precision_recall_f1'
+]

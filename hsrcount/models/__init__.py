@@ -1,6 +1,8 @@
-"""Models: backbones, necks, heads, losses and counters (all in MODELS)."""
+"""Models: backbones, necks, heads, losses, counters and the point
+extractor (all in MODELS)."""
 from .backbones import *  # noqa: F401,F403
 from .counters import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .postprocessors import *  # noqa: F401,F403

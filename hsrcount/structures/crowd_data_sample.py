@@ -20,6 +20,8 @@ class CrowdDataSample(BaseDataElement):
     - ``pred_density`` (:obj:`PixelData`): ``data`` of shape (1, H, W) at the
       image's size, people per pixel (the model's density scale undone).
     - ``pred_count`` (float): the sum of ``pred_density`` (inside the ROI).
+    - ``pred_points`` (Tensor): (N, 2) float head positions found in
+      ``pred_density``, x then y, in the frame of ``gt_points``.
     - ``pred_scales`` (:obj:`PixelData`): ``data`` of shape (K, H, W), the
       scale maps D1..DK of a multi-output head in people per pixel; only
       when asked for (``CrowdCounter.predict(..., with_scales=True)``).

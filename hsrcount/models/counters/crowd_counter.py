@@ -1,5 +1,5 @@
 """The density-map crowd counter: backbone -> (neck) -> head."""
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -34,7 +34,8 @@ class CrowdCounter(BaseModel):
                           data_samples) -> dict of losses
           mode='predict': extract_feat(inputs) -> head.predict(feats,
                           data_samples) -> data_samples with pred_density,
-                          pred_count
+                          pred_count -> point_extractor(pred_density)
+                          -> pred_points
         extract_feat(inputs) = neck(backbone(inputs)), or backbone(inputs)
 
     ``inputs`` and ``data_samples`` are those returned by
@@ -49,6 +50,10 @@ class CrowdCounter(BaseModel):
             ``dict(type='ScaleFocusModule')``.
         data_preprocessor (dict | nn.Module, optional): Default
             ``CrowdDataPreprocessor()``.
+        point_extractor (dict | callable, optional): Turns each predicted
+            map into head points, ``pred_points`` (see
+            :class:`DensityPeakPoints`); None gives no points. Default:
+            ``dict(type='DensityPeakPoints')``.
         channels_last (bool): Keep conv weights and the input images in
             channels-last memory format, faster on GPUs with tensor cores
             (``tools/train.py --channels-last``). Set at construction, before
@@ -61,6 +66,8 @@ class CrowdCounter(BaseModel):
                  head: Union[dict, nn.Module],
                  neck: Optional[Union[dict, nn.Module]] = None,
                  data_preprocessor: Optional[Union[dict, nn.Module]] = None,
+                 point_extractor: Optional[Union[dict, Callable]] = dict(
+                     type='DensityPeakPoints'),
                  channels_last: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         if data_preprocessor is None:
@@ -73,6 +80,13 @@ class CrowdCounter(BaseModel):
         self.head = _build(head, 'head')
         if self.backbone is None or self.head is None:
             raise ValueError('CrowdCounter: backbone and head are required')
+        if isinstance(point_extractor, dict):
+            point_extractor = MODELS.build(point_extractor)
+        if point_extractor is not None and not callable(point_extractor):
+            raise TypeError(f'CrowdCounter: point_extractor must be a config '
+                            f'dict, a callable or None, got '
+                            f'{type(point_extractor).__name__}')
+        self.point_extractor = point_extractor
         self.channels_last = False
         if channels_last:
             self.set_channels_last()
@@ -153,8 +167,10 @@ class CrowdCounter(BaseModel):
         Returns:
             list[CrowdDataSample]: With ``pred_density`` (PixelData of shape
             (1, h, w), people per pixel), ``pred_count`` (float, the sum
-            inside ``roi`` where the sample has one) and, with
-            ``with_scales``, ``pred_scales`` (PixelData (K, h, w)).
+            inside ``roi`` where the sample has one), ``pred_points``
+            ((N, 2) float32, x then y, pixels of the input image; with a
+            ``point_extractor``) and, with ``with_scales``, ``pred_scales``
+            (PixelData (K, h, w)).
         """
         input_shape = tuple(inputs.shape[-2:])
         if data_samples is None:
@@ -163,5 +179,22 @@ class CrowdCounter(BaseModel):
             if 'img_shape' not in sample:
                 sample.set_metainfo(dict(img_shape=input_shape))
             sample.set_metainfo(dict(batch_input_shape=input_shape))
-        return self.head.predict(self.extract_feat(inputs), data_samples,
-                                 with_scales=with_scales)
+        data_samples = self.head.predict(
+            self.extract_feat(inputs), data_samples, with_scales=with_scales)
+        if self.point_extractor is not None:
+            for sample in data_samples:
+                sample.pred_points = self.locate(sample)
+        return data_samples
+
+    def locate(self, sample: CrowdDataSample) -> torch.Tensor:
+        """Head points of a predicted sample (its ``pred_density``, inside
+        its ``roi`` where it has one).
+
+        Returns:
+            Tensor: (N, 2) float32, x then y, on the CPU.
+        """
+        roi = sample.get('roi')
+        if roi is not None:
+            roi = torch.as_tensor(roi.data)[0].cpu().numpy()
+        points = self.point_extractor(sample.pred_density.data[0], roi=roi)
+        return torch.from_numpy(points)

@@ -1,0 +1,133 @@
+"""Precision, recall and F1 of predicted head points."""
+from collections import OrderedDict
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
+
+from hsrcount.registry import METRICS
+from ..localization import match_points, nwpu_thresholds, precision_recall_f1
+
+
+def _array(value, shape_tail, key, img_path) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    array = np.asarray(value, dtype=np.float64)
+    if array.size == 0:
+        return array.reshape((0, ) + shape_tail)
+    if array.ndim != 2 or array.shape[1:] != shape_tail:
+        raise ValueError(f'{img_path}: {key} must have shape (N, '
+                         f'{shape_tail[0]}), got {array.shape}')
+    return array
+
+
+@METRICS.register_module()
+class LocalizationMetric(BaseMetric):
+    """How well ``pred_points`` find the annotated heads ``gt_points``.
+
+    Per image, predicted and annotated points are paired one to one by the
+    Hungarian algorithm (:func:`hsrcount.evaluation.localization.
+    match_points`); a pair within the distance threshold is a true
+    positive. Over the test set, precision = TP / predicted points, recall =
+    TP / annotated heads, F1 their harmonic mean (sums over images, as
+    NWPU-Crowd's localization track computes them).
+
+    Thresholds: fixed distances in pixels (``thresholds``), and with
+    ``nwpu_box=True`` NWPU-Crowd's per-head threshold, half the diagonal of
+    each head's box (the sample's ``gt_boxes``, (N, 4) ``x1, y1, x2, y2``).
+
+    ``process`` keeps one record of small integers per image, so results
+    gathered from all ranks reduce to the same numbers as one process.
+
+    Args:
+        thresholds (Sequence[float]): Distances in pixels.
+            Default: (4, 8).
+        nwpu_box (bool): Also score with NWPU's per-head box threshold.
+            Default: False.
+        collect_device (str): Device used to gather results across ranks.
+        prefix (str, optional): Prefix of the metric keys. Default: ''
+            (keys ``F1@4``, ``precision@4``, ...).
+    """
+
+    default_prefix: Optional[str] = ''
+
+    def __init__(self,
+                 thresholds: Sequence[float] = (4, 8),
+                 nwpu_box: bool = False,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.thresholds = tuple(float(t) for t in thresholds)
+        if any(t <= 0 for t in self.thresholds):
+            raise ValueError(f'LocalizationMetric: thresholds must be > 0, '
+                             f'got {thresholds}')
+        if not self.thresholds and not nwpu_box:
+            raise ValueError('LocalizationMetric: give thresholds or '
+                             'nwpu_box=True')
+        self.nwpu_box = nwpu_box
+
+    @staticmethod
+    def _name(threshold) -> str:
+        return f'{threshold:g}' if isinstance(threshold, float) else threshold
+
+    def process(self, data_batch, data_samples: Sequence) -> None:
+        """Match the points of each image of a batch.
+
+        Args:
+            data_batch: The batch from the dataloader (unused).
+            data_samples (Sequence[CrowdDataSample | dict]): Predictions
+                with ``pred_points`` and ``gt_points`` (``gt_boxes`` with
+                ``nwpu_box``).
+        """
+        for sample in data_samples:
+            img_path = sample.get('img_path', '<unknown image>')
+            if sample.get('pred_points') is None:
+                raise KeyError(f'{img_path}: no pred_points; give the model '
+                               f'a point_extractor')
+            if sample.get('gt_points') is None:
+                raise KeyError(f'{img_path}: no gt_points to match')
+            pred = _array(sample.get('pred_points'), (2, ), 'pred_points',
+                          img_path)
+            gt = _array(sample.get('gt_points'), (2, ), 'gt_points', img_path)
+            record = dict(num_pred=len(pred), num_gt=len(gt))
+            for t in self.thresholds:
+                record[self._name(t)] = match_points(pred, gt, t)
+            if self.nwpu_box:
+                boxes = sample.get('gt_boxes')
+                if boxes is None:
+                    raise KeyError(f'{img_path}: nwpu_box=True needs '
+                                   f'gt_boxes')
+                boxes = _array(boxes, (4, ), 'gt_boxes', img_path)
+                if len(boxes) != len(gt):
+                    raise ValueError(f'{img_path}: {len(boxes)} gt_boxes for '
+                                     f'{len(gt)} gt_points')
+                record['box'] = match_points(pred, gt, nwpu_thresholds(boxes))
+            self.results.append(record)
+
+    def compute_metrics(self, results: list) -> dict:
+        """Precision, recall and F1 per threshold over all images.
+
+        Returns:
+            dict[str, float]: ``precision@T``, ``recall@T``, ``F1@T`` for
+            each threshold ``T`` (``box`` for NWPU's).
+        """
+        if not results:
+            raise ValueError('LocalizationMetric got no samples to evaluate')
+        num_pred = sum(r['num_pred'] for r in results)
+        num_gt = sum(r['num_gt'] for r in results)
+        names = [self._name(t) for t in self.thresholds]
+        names += ['box'] if self.nwpu_box else []
+        metrics = OrderedDict()
+        for name in names:
+            tp = sum(r[name] for r in results)
+            p, r, f1 = precision_recall_f1(tp, num_pred, num_gt)
+            metrics[f'precision@{name}'] = p
+            metrics[f'recall@{name}'] = r
+            metrics[f'F1@{name}'] = f1
+        summary = ', '.join(f'{k}: {v:.4f}' for k, v in metrics.items())
+        print_log(f'Localization over {len(results)} images '
+                  f'({num_pred} points for {num_gt} heads): {summary}',
+                  logger='current')
+        return dict(metrics)

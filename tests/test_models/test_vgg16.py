@@ -140,3 +140,36 @@ def test_init_cfg_with_an_unknown_key_is_refused():
     # A misspelt `checkpoint` would otherwise be ignored silently.
     with pytest.raises(ValueError, match='checkpointt'):
         VGG16(init_cfg=dict(type='Pretrained', checkpointt='x.pth'))
+
+
+def test_offline_download_says_how_to_point_at_a_local_file(monkeypatch):
+    from urllib.error import URLError
+
+    from mmengine.runner import CheckpointLoader
+
+    def no_network(filename, map_location=None):
+        raise URLError('[Errno -3] Temporary failure in name resolution')
+
+    monkeypatch.delenv('HSRCOUNT_VGG16_CHECKPOINT', raising=False)
+    monkeypatch.setattr(CheckpointLoader, 'load_checkpoint', no_network)
+    model = VGG16(init_cfg=dict(type='Pretrained',
+                                checkpoint='torchvision://vgg16'))
+    with pytest.raises(OSError) as info:
+        model.init_weights()
+    message = str(info.value)
+    for hint in ('torchvision://vgg16', 'HSRCOUNT_VGG16_CHECKPOINT',
+                 'model.backbone.init_cfg.checkpoint', 'scratch'):
+        assert hint in message
+
+
+def test_local_vgg16_file_from_the_environment(tmp_path, monkeypatch):
+    path = str(tmp_path / 'vgg16.pth')
+    state = _torchvision_features(path, batch_norm=False)
+    monkeypatch.setenv('HSRCOUNT_VGG16_CHECKPOINT', path)
+    model = VGG16(init_cfg=dict(type='Pretrained',
+                                checkpoint='torchvision://vgg16'))
+    model.init_weights()  # reads the file: nothing is downloaded
+    assert torch.equal(model.convs[0].weight, state['features.0.weight'])
+    monkeypatch.setenv('HSRCOUNT_VGG16_CHECKPOINT', str(tmp_path / 'no.pth'))
+    with pytest.raises(FileNotFoundError, match='no.pth'):
+        model.init_weights()

@@ -1,5 +1,7 @@
 """VGG-16 convolutional trunk, the backbone of HSRNet and CSRNet."""
+import os
 import re
+from urllib.error import URLError
 
 import torch
 import torch.nn as nn
@@ -12,6 +14,33 @@ from hsrcount.registry import MODELS
 STAGE_BLOCKS = (2, 2, 3, 3, 3)
 STAGE_CHANNELS = (64, 128, 256, 512, 512)
 _TV_KEY = re.compile(r'^features\.(\d+)\.weight$')
+
+#: Environment variable naming a local copy of torchvision's VGG-16 weights,
+#: used instead of downloading ``torchvision://vgg16``.
+VGG16_FILE_ENV = 'HSRCOUNT_VGG16_CHECKPOINT'
+
+
+def resolve_pretrained(checkpoint):
+    """The checkpoint to read: a local file for ``torchvision://vgg16`` when
+    :data:`VGG16_FILE_ENV` names one."""
+    local = os.environ.get(VGG16_FILE_ENV)
+    if local and checkpoint == 'torchvision://vgg16':
+        if not os.path.isfile(local):
+            raise FileNotFoundError(f'{VGG16_FILE_ENV}={local!r} is not a '
+                                    f'file')
+        return local
+    return checkpoint
+
+
+def offline_error(checkpoint, err):
+    """A clear error for ImageNet weights that cannot be downloaded."""
+    return OSError(
+        f'VGG16: cannot load the ImageNet weights {checkpoint} ({err}). '
+        f'Offline, point at a local copy of torchvision\'s vgg16 file '
+        f'(vgg16-397923af.pth): set {VGG16_FILE_ENV}=/path/to/vgg16.pth, or '
+        f'add --cfg-options model.backbone.init_cfg.checkpoint=/path/to/'
+        f'vgg16.pth; or train without them with a scratch config '
+        f'(configs/hsrnet/hsrnet_scratch_shtech_a.py).')
 
 
 @MODELS.register_module()
@@ -35,7 +64,9 @@ class VGG16(BaseModule):
     With ``with_bn=True`` the checkpoint must be a ``vgg16_bn`` one and the
     BN layers after the copied convs are copied too; with ``with_bn=False``
     it must be a plain ``vgg16`` one (convs trained with BN are meaningless
-    without it).
+    without it). Offline, the environment variable
+    ``HSRCOUNT_VGG16_CHECKPOINT`` names a local copy to use for
+    ``torchvision://vgg16``; a failed download says how to point at one.
 
     Args:
         num_stages (int): How many stages to build, 1 to 5. Default: 5.
@@ -146,8 +177,12 @@ class VGG16(BaseModule):
                 raise ValueError(
                     'VGG16: init_cfg of type Pretrained needs a `checkpoint` '
                     '(a path or torchvision://vgg16)')
-            state = CheckpointLoader.load_checkpoint(
-                checkpoint, map_location='cpu')
+            checkpoint = resolve_pretrained(checkpoint)
+            try:
+                state = CheckpointLoader.load_checkpoint(
+                    checkpoint, map_location='cpu')
+            except URLError as err:  # no network, DNS failure, ...
+                raise offline_error(checkpoint, err) from err
             if 'state_dict' in state:
                 state = state['state_dict']
             self.load_torchvision_state(state, source=checkpoint)

@@ -22,6 +22,7 @@ setup(
     packages=find_packages(
         exclude=('configs', 'tools', 'tests', 'tests.*', 'docs', 'projects',
                  'projects.*')),
+    license='Apache-2.0',
     python_requires='>=3.9',
     install_requires=read_requirements('requirements/runtime.txt'),
     extras_require={

@@ -28,5 +28,6 @@ setup(
     extras_require={
         'tests': read_requirements('requirements/tests.txt'),
         'lint': read_requirements('requirements/lint.txt'),
+        'deploy': read_requirements('requirements/deploy.txt'),
     },
 )

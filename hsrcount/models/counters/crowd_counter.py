@@ -7,6 +7,7 @@ from mmengine.model import BaseModel
 
 from hsrcount.registry import MODELS
 from hsrcount.structures import CrowdDataSample
+from ..postprocessors import locate_points
 
 MODES = ('tensor', 'loss', 'predict')
 
@@ -187,14 +188,9 @@ class CrowdCounter(BaseModel):
         return data_samples
 
     def locate(self, sample: CrowdDataSample) -> torch.Tensor:
-        """Head points of a predicted sample (its ``pred_density``, inside
-        its ``roi`` where it has one).
+        """Head points of a predicted sample (see :func:`locate_points`).
 
         Returns:
             Tensor: (N, 2) float32, x then y, on the CPU.
         """
-        roi = sample.get('roi')
-        if roi is not None:
-            roi = torch.as_tensor(roi.data)[0].cpu().numpy()
-        points = self.point_extractor(sample.pred_density.data[0], roi=roi)
-        return torch.from_numpy(points)
+        return locate_points(self.point_extractor, sample)

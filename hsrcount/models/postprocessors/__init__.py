@@ -1,3 +1,3 @@
-from .point_extractor import DensityPeakPoints, allocate_counts
+from .point_extractor import DensityPeakPoints, allocate_counts, locate_points
 
-__all__ = ['DensityPeakPoints', 'allocate_counts']
+__all__ = ['DensityPeakPoints', 'allocate_counts', 'locate_points']

@@ -8,6 +8,24 @@ from scipy import ndimage
 from hsrcount.registry import MODELS
 
 
+def locate_points(extractor, sample) -> torch.Tensor:
+    """Head points of a predicted sample: its ``pred_density``, inside its
+    ``roi`` where it has one.
+
+    Args:
+        extractor (callable): E.g. :class:`DensityPeakPoints`.
+        sample (CrowdDataSample): With ``pred_density``.
+
+    Returns:
+        Tensor: (N, 2) float32, x then y, on the CPU.
+    """
+    roi = sample.get('roi')
+    if roi is not None:
+        roi = torch.as_tensor(roi.data)[0].cpu().numpy()
+    points = extractor(sample.pred_density.data[0], roi=roi)
+    return torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))
+
+
 def allocate_counts(masses: np.ndarray, total: int) -> np.ndarray:
     """Integer counts per basin that sum to ``total`` (largest remainder).
 

@@ -502,7 +502,8 @@ def draw_data_sample(image_rgb: np.ndarray,
         data_sample (CrowdDataSample, optional): Its ``gt_density``,
             ``gt_count``, ``gt_points``, ``pred_density``, ``pred_count``
             and ``pred_points``, where set, are drawn; None draws the image
-            alone.
+            alone. Points are scaled from the sample's ``img_shape`` to the
+            image's size where they differ.
         draw_gt (bool): Draw the GT density, count and points. Defaults to
             True.
         draw_pred (bool): Draw the prediction. Defaults to True.
@@ -527,4 +528,14 @@ def draw_data_sample(image_rgb: np.ndarray,
         for key in ('gt_density', 'pred_density'):
             if fields[key] is not None and fields[key].ndim == 3:
                 fields[key] = fields[key][0]
+        # Points are in the pipeline's pixels (metainfo img_shape); the
+        # image drawn may be the file at another size.
+        img_shape = data_sample.get('img_shape')
+        image_hw = np.shape(image_rgb)[:2]
+        if img_shape is not None and tuple(img_shape[:2]) != image_hw:
+            scale = np.array([image_hw[1] / img_shape[1],
+                              image_hw[0] / img_shape[0]])
+            for key in ('gt_points', 'pred_points'):
+                if fields[key] is not None:
+                    fields[key] = np.asarray(fields[key]) * scale
     return draw_density_panels(image_rgb, **fields, **kwargs)

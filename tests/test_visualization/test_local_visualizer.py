@@ -93,3 +93,16 @@ def test_gt_points_of_the_sample_are_marked_on_the_image(tmp_path):
     assert r > 180 and g < 80 and b < 80
     vis.add_datasample('e', white, sample, draw_gt=False)
     np.testing.assert_array_equal(vis.get_image()[y, x], [255, 255, 255])
+
+
+def test_points_follow_the_image_when_the_pipeline_resized_it():
+    # The pipeline saw a 10 x 20 image; the file drawn is 20 x 40.
+    sample = make_output(h=10, w=20)
+    sample.set_metainfo(dict(img_shape=(10, 20)))
+    sample.gt_points = torch.tensor([[15.25, 2.75]])
+    white = np.full((20, 40, 3), 255, np.uint8)
+    vis = CrowdLocalVisualizer(name='vis_scaled', panel_width=84)
+    vis.add_datasample('f', white, sample)
+    # Pipeline (15.25, 2.75) is file pixel (30.5, 5.5): as in the test above.
+    r, g, b = vis.get_image()[28 + 1 + 11, 2 + 61]
+    assert r > 180 and g < 80 and b < 80

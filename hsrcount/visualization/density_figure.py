@@ -12,7 +12,9 @@ pyramid, one row each), so every picture reads the same way:
   high percentile of their pixels rather than at their maximum
   (:func:`robust_vmax`), so a single sharp GT peak does not turn every
   other head into background; values above the top are drawn in the top
-  colour and the colour bar then ends in an arrow;
+  colour and the colour bar then ends in an arrow; colours follow the
+  square root of the density, so a smooth prediction still shows beside
+  the GT's narrow kernels;
 - head points as dots on the panel they belong to, named in a legend;
 - counts (and the prediction's error) in the titles.
 """
@@ -26,17 +28,20 @@ import torch
 # so the user's interactive backend is left as it is.
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize
+from matplotlib.colors import PowerNorm
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 from mmengine.structures import PixelData
 
 #: Panel kinds. ``'image'``: (H, W, 3) uint8 RGB or (H, W) grey, drawn as
 #: is. ``'density'``: (H, W) people per pixel, on the colour scale shared by
 #: all density and overlay panels of the picture. ``'overlay'``: the same,
 #: blended over the panel's ``background`` image (transparent where the
-#: density is 0). ``'heatmap'``: (H, W), colormap 'jet' scaled to its own
-#: range, without colour bar (maps of unrelated magnitudes side by side).
+#: density is 0). ``'heatmap'``: (H, W), colormap 'jet' over its own range
+#: (its 1st to 99th percentile with the default ``density_percentile``),
+#: without colour bar (maps of unrelated magnitudes side by side).
 PANEL_KINDS = ('image', 'density', 'overlay', 'heatmap')
 
 DEFAULT_TITLES = ('Image', 'GT', 'Prediction')
@@ -50,6 +55,10 @@ DENSITY_CMAP = 'jet'
 #: The shared colour scale tops out at this percentile of the density
 #: panels' pixels (the largest over the panels).
 DEFAULT_PERCENTILE = 99.0
+#: Colours follow (density / top) ** DEFAULT_GAMMA: a square-root scale, so
+#: a prediction spread over several times more pixels than the GT's narrow
+#: kernels (a few times lower per pixel) is still drawn in colour.
+DEFAULT_GAMMA = 0.5
 
 GT_POINTS_COLOR = 'red'
 PRED_POINTS_COLOR = 'yellow'
@@ -235,6 +244,47 @@ def _draw_points(ax, points: Points, array_shape, box_w, box_h, dpi):
                edgecolors='black', linewidths=0.4 * 72 / dpi)
 
 
+def _fitting_size(canvas, text: str, fontsize: float, max_width: float,
+                  dpi: int) -> float:
+    """``fontsize`` (points), made smaller if ``text`` would be wider than
+    ``max_width`` pixels."""
+    if not text or max_width <= 0:
+        return fontsize
+    width, _, _ = canvas.get_renderer().get_text_width_height_descent(
+        text, FontProperties(size=fontsize), ismath=False)
+    return fontsize if width <= max_width else fontsize * max_width / width
+
+
+def _heatmap_range(array: np.ndarray, percentile: float) -> tuple:
+    """A heatmap's own colour range: its ``100 - percentile``-th to
+    ``percentile``-th percentiles, or its minimum to maximum where those
+    meet."""
+    finite = array[np.isfinite(array)]
+    if not finite.size:
+        return 0.0, 1.0
+    low, high = np.percentile(finite, [100 - percentile, percentile])
+    if high <= low:
+        low, high = finite.min(), finite.max()
+    return float(low), float(high)
+
+
+def _colorbar_ticks(norm, bar_width: float, text_px: float) -> list:
+    """Round values inside the scale (none in the arrow past its top),
+    far enough apart on the bar for their labels not to overlap."""
+    top = norm.vmax * (1 + 1e-9)
+    candidates = [t for t in MaxNLocator(nbins=8).tick_values(0, top)
+                  if 0 <= t <= top]
+    ticks, last = [], None
+    for tick in candidates:
+        at = float(norm(tick)) * bar_width
+        # DejaVu Sans digits are about 0.64 em wide.
+        room = 0.64 * text_px * (len(f'{tick:g}') + 1)
+        if last is None or at - last >= room:
+            ticks.append(tick)
+            last = at
+    return ticks
+
+
 def _legend_handles(panels):
     handles, seen = [], set()
     for panel in panels:
@@ -256,6 +306,7 @@ def draw_panels(panels: Sequence[PanelLike],
                 title_height: int = 28,
                 density_vmax: Optional[float] = None,
                 density_percentile: float = DEFAULT_PERCENTILE,
+                density_gamma: float = DEFAULT_GAMMA,
                 colorbar: bool = True,
                 band_height: int = 40,
                 dpi: int = 100) -> np.ndarray:
@@ -282,7 +333,11 @@ def draw_panels(panels: Sequence[PanelLike],
             scale in people per pixel (the bottom is 0). Defaults to
             :func:`robust_vmax` of the density and overlay panels.
         density_percentile (float): The percentile that
-            :func:`robust_vmax` uses. Defaults to 99.
+            :func:`robust_vmax` uses; a heatmap spans its ``100 -
+            density_percentile``-th to ``density_percentile``-th
+            percentiles. Defaults to 99.
+        density_gamma (float): Colours follow ``(density / top) **
+            density_gamma``; 1 is a linear scale. Defaults to 0.5.
         colorbar (bool): Draw the colour bar when there is a density or
             overlay panel. Defaults to True.
         band_height (int): Height of the colour bar and legend band in
@@ -325,7 +380,11 @@ def draw_panels(panels: Sequence[PanelLike],
     fontsize = 0.5 * title_height * 72 / dpi
     # A lone panel (an overlay at the image's size) needs no gutter.
     gap = 2 if panel_width > 8 and len(panels) > 1 else 0
-    norm = Normalize(vmin=0, vmax=vmax * DENSITY_AREA)
+    if density_gamma <= 0:
+        raise ValueError(f'density_gamma must be > 0, got {density_gamma}')
+    # clip: negative values (D0 has no final ReLU) get the bottom colour.
+    norm = PowerNorm(density_gamma, vmin=0, vmax=vmax * DENSITY_AREA,
+                     clip=True)
     for i, panel in enumerate(panels):
         row, col = divmod(i, ncols)
         left = col * panel_width / width
@@ -343,13 +402,13 @@ def draw_panels(panels: Sequence[PanelLike],
             ax.imshow(array * DENSITY_AREA, cmap=DENSITY_CMAP, norm=norm)
         elif panel.kind == 'overlay':
             ax.imshow(panel.background)
-            level = np.nan_to_num(
-                np.clip(array * DENSITY_AREA / norm.vmax, 0, 1))
+            level = np.nan_to_num(np.asarray(norm(array * DENSITY_AREA)))
             # Opacity grows with density: empty ground shows the image.
             ax.imshow(array * DENSITY_AREA, cmap=DENSITY_CMAP, norm=norm,
-                      alpha=0.75 * np.sqrt(level))
+                      alpha=0.75 * level)
         else:
-            ax.imshow(array, cmap=DENSITY_CMAP)
+            low, high = _heatmap_range(array, density_percentile)
+            ax.imshow(array, cmap=DENSITY_CMAP, vmin=low, vmax=high)
         for points in panel.points:
             _draw_points(ax, points, array.shape, box_w, box_h, dpi)
         h, w = array.shape[:2]
@@ -357,7 +416,9 @@ def draw_panels(panels: Sequence[PanelLike],
         ax.set_ylim(h - 0.5, -0.5)
         fig.text(left + 0.5 * panel_width / width,
                  1 - (row * cell_h + 0.5 * title_height) / height,
-                 panel.title, ha='center', va='center', fontsize=fontsize)
+                 panel.title, ha='center', va='center',
+                 fontsize=_fitting_size(canvas, panel.title, fontsize,
+                                        panel_width - 4, dpi))
 
     # Band layout in pixels at band_height=40, scaled with it: 4 above the
     # bar, a 9 pixel bar, then tick labels and the unit, 10 pixels each.
@@ -374,6 +435,8 @@ def draw_panels(panels: Sequence[PanelLike],
         bar = fig.colorbar(ScalarMappable(norm=norm, cmap=DENSITY_CMAP),
                            cax=cax, orientation='horizontal',
                            extend='max' if clipped else 'neither')
+        ticks = _colorbar_ticks(norm, x1 - x0, 10 * unit)
+        bar.set_ticks(ticks, labels=[f'{t:g}' for t in ticks])
         bar.ax.tick_params(labelsize=text_pt, length=2 * unit, pad=unit,
                            width=0.5 * unit)
         bar.outline.set_linewidth(0.5 * unit)

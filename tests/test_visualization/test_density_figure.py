@@ -87,9 +87,15 @@ def test_draw_density_panels_size_and_shared_colour_scale(panel_width):
     assert drawn.dtype == np.uint8
     args = (panel_width, panel_height, 10)
     np.testing.assert_allclose(centre(drawn, 0, *args), [255, 0, 0], atol=2)
-    # One scale [0, 2] for both maps: GT sits mid-scale, pred at the top.
-    np.testing.assert_allclose(centre(drawn, 1, *args), jet_rgb(0.5), atol=3)
+    # One scale [0, 2] for both maps, square root: GT sits at sqrt(1 / 2)
+    # of it, pred at the top.
+    np.testing.assert_allclose(centre(drawn, 1, *args), jet_rgb(0.5**0.5),
+                               atol=3)
     np.testing.assert_allclose(centre(drawn, 2, *args), jet_rgb(1.0), atol=3)
+    linear = draw_density_panels(image, gt, pred, panel_width=panel_width,
+                                 title_height=10, density_gamma=1)
+    np.testing.assert_allclose(centre(linear, 1, *args), jet_rgb(0.5),
+                               atol=3)
 
 
 def test_one_sharp_gt_peak_does_not_blank_the_prediction():
@@ -145,11 +151,37 @@ def test_draw_panels_grid_heatmap_and_explicit_vmax():
     assert drawn.shape == (2 * (40 + 12) + BAND, 80, 3)
     args = (40, 40, 12)
     np.testing.assert_allclose(centre(drawn, 0, *args), jet_rgb(1.0), atol=3)
-    np.testing.assert_allclose(centre(drawn, 0, *args, row=1), jet_rgb(0.25),
+    # 0.25 of the scale is drawn at sqrt(0.25) of the colormap.
+    np.testing.assert_allclose(centre(drawn, 0, *args, row=1), jet_rgb(0.5),
                                atol=3)
     # The empty fourth cell stays white.
     np.testing.assert_array_equal(centre(drawn, 1, *args, row=1),
                                   [255, 255, 255])
+
+
+def test_heatmap_spans_its_own_percentiles_not_its_outliers():
+    ramp = np.tile(np.linspace(0, 1, 40), (40, 1))
+    ramp[0, 0] = 1000.0  # one outlier
+    drawn = draw_panels([(ramp, 'h', 'heatmap')], panel_width=40,
+                        title_height=10)
+    low, high = np.percentile(ramp, [1, 99])
+    value = ramp[20, 20]
+    np.testing.assert_allclose(drawn[10 + 20, 20],
+                               jet_rgb((value - low) / (high - low)), atol=8)
+
+
+def test_long_titles_shrink_to_their_cell():
+    ones = np.ones((10, 10))
+    title = 'Prediction: 48.2 (error -24.8)'
+    drawn = draw_panels([(ones, '', 'heatmap'), (ones, title, 'heatmap'),
+                         (ones, '', 'heatmap')], panel_width=100,
+                        title_height=28)
+    bands = drawn[:28].astype(int)
+    # Nothing spills into the neighbours' title bands...
+    assert (bands[:, :100] == 255).all()
+    assert (bands[:, 200:] == 255).all()
+    # ... and the title is there.
+    assert (bands[:, 100:200] < 128).any()
 
 
 def test_points_are_drawn_where_the_heads_are():
@@ -219,3 +251,5 @@ def test_draw_panels_rejects_bad_input():
         Points([1, 2, 3], label='heads')
     with pytest.raises(ValueError, match='background'):
         draw_panels([Panel(np.ones((4, 4)), 'o', 'overlay')])
+    with pytest.raises(ValueError, match='density_gamma'):
+        draw_panels([(np.ones((4, 4)), 'd', 'density')], density_gamma=0)

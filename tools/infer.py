@@ -28,6 +28,7 @@ from hsrcount.apis import inference_model, init_model, load_image
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       keep_float32_outputs)
 from hsrcount.apis.tiled import tiled_inference
+from hsrcount.visualization import draw_overlay
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg')
@@ -96,27 +97,10 @@ class Counter:
 
 
 def density_overlay(img_bgr, density, count):
-    """Blend a jet-coloured density map over the image, count in a corner.
-
-    Args:
-        img_bgr (np.ndarray): (H, W, 3) uint8.
-        density (np.ndarray): (H, W) float, people per pixel.
-        count (float): The predicted count written on the picture.
-
-    Returns:
-        np.ndarray: (H, W, 3) uint8 BGR.
-    """
-    peak = float(density.max())
-    # D0 has no final ReLU: negative values are drawn as empty, not wrapped
-    # around to hot colours by the uint8 cast.
-    norm = np.clip(density / peak, 0, 1) if peak > 0 else \
-        np.zeros_like(density)
-    heat = cv2.applyColorMap((norm * 255).astype(np.uint8), cv2.COLORMAP_JET)
-    out = cv2.addWeighted(img_bgr, 0.5, heat, 0.5, 0)
-    cv2.putText(out, f'count: {count:.1f}', (10, 30),
-                cv2.FONT_HERSHEY_SIMPLEX, 1.0, (255, 255, 255), 2,
-                cv2.LINE_AA)
-    return out
+    """The density over the image, count and colour bar as in every picture
+    of hsrcount (:func:`hsrcount.visualization.draw_overlay`); BGR."""
+    return np.ascontiguousarray(
+        draw_overlay(img_bgr[..., ::-1], density, count)[..., ::-1])
 
 
 def iter_video(path, every):

@@ -25,6 +25,8 @@ from hsrcount.engine import CorruptCheckpointError, UnsafeCheckpointError
 from hsrcount.utils import register_all_modules
 from hsrcount.utils.config import load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
+from hsrcount.utils.startup_log import with_startup_summary
+from hsrcount.utils.subset import take_subset
 
 
 def parse_args():
@@ -39,6 +41,13 @@ def parse_args():
     parser.add_argument(
         '--out',
         help='write per-image counts to this file: .json or .csv')
+    parser.add_argument(
+        '--subset', type=int, metavar='N',
+        help='test on N images only: the first N, or N drawn with '
+        '--subset-seed')
+    parser.add_argument(
+        '--subset-seed', type=int, metavar='SEED',
+        help='draw the --subset images at random with this seed')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -108,8 +117,14 @@ def main():
             dict(type='CountDumpMetric', out_file=osp.abspath(args.out))
         ]
     register_all_modules(init_default_scope=False)
+    if args.subset is not None or args.subset_seed is not None:
+        try:
+            take_subset(cfg, 'test_dataloader', args.subset,
+                        args.subset_seed)
+        except ValueError as err:
+            raise SystemExit(f'--subset: {err}') from err
     init_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = with_startup_summary(Runner).from_cfg(cfg)
     try:
         runner.load_checkpoint(
             args.checkpoint, map_location='cpu', strict=True)

@@ -3,6 +3,7 @@
 Example:
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py --amp --resume
+    python tools/train.py configs/hsrnet/hsrnet_shtech_b.py --val-subset 20
 """
 import argparse
 import os
@@ -14,6 +15,8 @@ from mmengine.runner import Runner
 from hsrcount.utils import register_all_modules
 from hsrcount.utils.config import enable_amp, load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
+from hsrcount.utils.startup_log import with_startup_summary
+from hsrcount.utils.subset import take_subset
 
 
 def parse_args():
@@ -35,6 +38,13 @@ def parse_args():
         '--channels-last',
         action='store_true',
         help='channels-last weights and inputs (model.channels_last=True)')
+    parser.add_argument(
+        '--val-subset', type=int, metavar='N',
+        help='validate on N test images only: the first N, or N drawn with '
+        '--val-subset-seed')
+    parser.add_argument(
+        '--val-subset-seed', type=int, metavar='SEED',
+        help='draw the --val-subset images at random with this seed')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -71,8 +81,14 @@ def main():
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     register_all_modules(init_default_scope=False)
+    if args.val_subset is not None or args.val_subset_seed is not None:
+        try:
+            take_subset(cfg, 'val_dataloader', args.val_subset,
+                        args.val_subset_seed)
+        except ValueError as err:
+            raise SystemExit(f'--val-subset: {err}') from err
     init_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = with_startup_summary(Runner).from_cfg(cfg)
     runner.train()
 
 

@@ -1,7 +1,10 @@
-from .density_figure import draw_density_panels, draw_panels, panel_titles
+from .density_figure import (Panel, Points, draw_data_sample,
+                             draw_density_panels, draw_overlay, draw_panels,
+                             panel_titles, robust_vmax)
 from .local_visualizer import CrowdLocalVisualizer
 
 __all__ = [
-    'CrowdLocalVisualizer', 'draw_density_panels', 'draw_panels',
-    'panel_titles'
+    'CrowdLocalVisualizer', 'Panel', 'Points', 'draw_data_sample',
+    'draw_density_panels', 'draw_overlay', 'draw_panels', 'panel_titles',
+    'robust_vmax'
 ]

@@ -13,6 +13,7 @@ from hsrcount.visualization import CrowdLocalVisualizer
 
 PANEL_WIDTH = 48
 TITLE_HEIGHT = 28  # draw_panels' default
+BAND_HEIGHT = 40  # draw_panels' colour bar band
 
 
 def write_image(path, h, w):
@@ -43,7 +44,8 @@ def make_runner(tmp_path, name, **vis_kwargs):
 
 
 def expected_shape(h, w):
-    return (round(PANEL_WIDTH * h / w) + TITLE_HEIGHT, 3 * PANEL_WIDTH, 3)
+    return (round(PANEL_WIDTH * h / w) + TITLE_HEIGHT + BAND_HEIGHT,
+            3 * PANEL_WIDTH, 3)
 
 
 def test_after_test_iter_writes_one_png_per_image(tmp_path):

@@ -2,7 +2,7 @@
 
 Each picture shows the (transformed) image with its head points and the
 ground-truth density map rendered by the pipeline, with the count and the
-map's sum.
+map's sum, drawn as the test pictures are (``hsrcount.visualization``).
 
 Example::
 
@@ -13,14 +13,13 @@ import argparse
 import os
 import os.path as osp
 
-import matplotlib
+import mmcv
+import numpy as np
+from mmengine.config import Config
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-
-from hsrcount.registry import DATASETS  # noqa: E402
-from hsrcount.utils import register_all_modules  # noqa: E402
+from hsrcount.registry import DATASETS
+from hsrcount.utils import register_all_modules
+from hsrcount.visualization import Panel, Points, draw_panels
 
 
 def parse_args(argv=None):
@@ -32,31 +31,38 @@ def parse_args(argv=None):
                         help='number of samples to save')
     parser.add_argument('--split', default='train',
                         choices=['train', 'val', 'test'])
+    parser.add_argument('--panel-width', type=int, default=320,
+                        help='width of each panel in pixels')
     return parser.parse_args(argv)
 
 
-def draw_sample(packed, path):
-    """Draw one packed sample: image with points | density map."""
+def draw_sample(packed, panel_width=320):
+    """Draw one packed sample: image with its head points | density map.
+
+    Args:
+        packed (dict): ``inputs`` ((3, H, W) uint8 BGR tensor) and
+            ``data_samples`` as ``PackCrowdInputs`` makes them.
+        panel_width (int): Width of each panel in pixels.
+
+    Returns:
+        np.ndarray: The picture, (h, w, 3) uint8 RGB.
+    """
     img = packed['inputs'].permute(1, 2, 0).numpy()[..., ::-1]  # to RGB
     sample = packed['data_samples']
     points = sample.gt_points.numpy()
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    axes[0].imshow(img)
-    # Pixel (r, c) is drawn centred on (c, r); points use pixel corners.
-    axes[0].scatter(points[:, 0] - 0.5, points[:, 1] - 0.5, s=6, c='red')
-    count = getattr(sample, 'gt_count', len(points))
-    axes[0].set_title(f'{osp.basename(sample.img_path)}: {count:g} heads')
+    count = float(getattr(sample, 'gt_count', len(points)))
+    panels = [
+        Panel(img, f'{osp.basename(sample.img_path)}: {count:g} heads',
+              points=[Points(points, label='GT heads')])
+    ]
     if 'gt_density' in sample:
         dens = sample.gt_density.data[0].numpy()
-        axes[1].imshow(dens, cmap='jet')
-        axes[1].set_title(f'density, sum {dens.sum():.2f}')
+        panels.append(Panel(dens, f'GT density, sum {dens.sum():.2f}',
+                            'density'))
     else:
-        axes[1].set_title('no gt_density (no GenerateDensity in pipeline)')
-    for ax in axes:
-        ax.axis('off')
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+        panels.append(Panel(np.full_like(img, 255), 'no gt_density (no '
+                            'GenerateDensity in pipeline)'))
+    return draw_panels(panels, panel_width=panel_width)
 
 
 def main(argv=None):
@@ -66,7 +72,9 @@ def main(argv=None):
     dataset = DATASETS.build(cfg[f'{args.split}_dataloader']['dataset'])
     os.makedirs(args.output_dir, exist_ok=True)
     for i in range(min(args.num, len(dataset))):
-        draw_sample(dataset[i], osp.join(args.output_dir, f'{i:05d}.png'))
+        picture = draw_sample(dataset[i], args.panel_width)
+        mmcv.imwrite(picture[..., ::-1],
+                     osp.join(args.output_dir, f'{i:05d}.png'))
     print(f'saved {min(args.num, len(dataset))} pictures to '
           f'{args.output_dir}')
 

@@ -82,6 +82,10 @@ class CountDumpMetric(BaseMetric):
         collect_device (str): Device used to gather results across ranks.
     """
 
+    # It reports no key; '' (not None) stops MMEngine's "prefix is not
+    # set" warning.
+    default_prefix = ''
+
     def __init__(self, out_file, collect_device='cpu'):
         if not out_file.endswith(('.json', '.csv')):
             raise ValueError(f'out_file must end in .json or .csv, got '

@@ -49,6 +49,11 @@ class CrowdCountingMetric(BaseMetric):
             across machines. Defaults to None (a temporary one).
     """
 
+    # Keys stay 'MAE', 'MSE', ... (configs name save_best='MAE'); an empty
+    # prefix, unlike None, tells MMEngine that is meant and stops its
+    # "prefix is not set" warning.
+    default_prefix = ''
+
     def __init__(self,
                  game_levels: Sequence[int] = (),
                  per_scene: bool = False,

@@ -66,10 +66,11 @@ def draw_scale_pyramid(pyramid, shared_scale=False, panel_width=200):
 
     Args:
         pyramid (dict): From :func:`scale_pyramid`.
-        shared_scale (bool): One colour scale (0 to the largest value) for
-            every panel. Defaults to False: each panel spans its own range,
-            which shows where each scale responds (scale outputs can be
-            negative and far apart in magnitude).
+        shared_scale (bool): One colour scale for every panel, the density
+            scale of :func:`hsrcount.visualization.draw_panels` (with its
+            colour bar). Defaults to False: each panel spans its own range
+            (1st to 99th percentile), which shows where each scale responds
+            (scale outputs can be negative and far apart in magnitude).
         panel_width (int): Cell width in pixels. Defaults to 200.
 
     Returns:

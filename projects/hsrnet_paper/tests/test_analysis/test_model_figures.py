@@ -53,13 +53,15 @@ def test_fig3_titles_and_layout(model_and_dataset):
     picture, titles = draw_examples(examples, 'columns', panel_width=40,
                                     panel_height=30)
     for e, t in zip(examples, titles):
+        error = e['pred_count'] - e['gt_count']
         assert t == [e['name'], f'GT: {e["gt_count"]:.1f}',
-                     f'Prediction: {e["pred_count"]:.1f}']
-    # Default title band of draw_panels: 28 pixels.
-    assert picture.shape == (3 * (30 + 28), 3 * 40, 3)
+                     f'Prediction: {e["pred_count"]:.1f} (error {error:+.1f})']
+    # Default title band of draw_panels: 28 pixels; each image's colour bar
+    # band: 40 pixels.
+    assert picture.shape == (3 * (30 + 28) + 40, 3 * 40, 3)
     rows, _ = draw_examples(examples, 'rows', panel_width=40,
                             panel_height=30)
-    assert rows.shape == (3 * (30 + 28), 3 * 40, 3)
+    assert rows.shape == (3 * (30 + 28 + 40), 3 * 40, 3)
     # The same drawing code as --show-dir: a column is draw_panels' output.
     column = draw_panels(example_panels(examples[1]), ncols=1,
                          panel_width=40, panel_height=30)
@@ -151,8 +153,9 @@ def test_fig3_and_fig5_clis(tiny_run, tmp_path, monkeypatch):
         'paper_fig3.py', config, ckpt, '--indices', '0', '1', '--out',
         str(fig3), '--panel-width', '48'])
     load_tool('paper_fig3').main()
-    # Two columns of 48 pixels, three rows of 32 + 28 pixels.
-    assert mmcv.imread(str(fig3)).shape == (3 * 60, 2 * 48, 3)
+    # Two columns of 48 pixels, three rows of 32 + 28 pixels, the colour
+    # bar band of 40 pixels.
+    assert mmcv.imread(str(fig3)).shape == (3 * 60 + 40, 2 * 48, 3)
     monkeypatch.setattr('sys.argv', [
         'paper_fig5.py', config, ckpt, '2', '--out', str(fig5),
         '--panel-width', '48'])

@@ -65,5 +65,6 @@ setup(
         'tests': read_requirements('requirements/tests.txt'),
         'lint': read_requirements('requirements/lint.txt'),
         'deploy': read_requirements('requirements/deploy.txt'),
+        'demo': read_requirements('requirements/demo.txt'),
     },
 )

@@ -510,6 +510,7 @@ def draw_overlay(image_rgb: np.ndarray,
                  count: Optional[float] = None,
                  title: str = 'Count',
                  panel_width: Optional[int] = None,
+                 points: Optional[np.ndarray] = None,
                  **kwargs) -> np.ndarray:
     """Draw a density map over its image, with the count and a colour bar.
 
@@ -526,6 +527,9 @@ def draw_overlay(image_rgb: np.ndarray,
             'Count'.
         panel_width (int, optional): Width of the picture. Defaults to the
             image's width.
+        points (np.ndarray, optional): ``(N, 2)`` predicted head points, x
+            then y in pixels of the image, drawn as crosses. Defaults to
+            None.
         **kwargs: Passed to :func:`draw_panels`. ``title_height`` and
             ``band_height`` default to 28 and 40 pixels per 640 pixels of
             width (at least 28 and 40), so the text stays legible on large
@@ -544,7 +548,11 @@ def draw_overlay(image_rgb: np.ndarray,
         raise ValueError(f'density has shape {density.shape} but the image '
                          f'is {image_rgb.shape[:2]}; they must match')
     text = title if count is None else f'{title}: {float(count):.1f}'
-    panel = Panel(density, text, 'overlay', background=image_rgb)
+    marks = () if points is None else (Points(
+        points, color=PRED_POINTS_COLOR, label='predicted heads',
+        marker='x'), )
+    panel = Panel(density, text, 'overlay', points=marks,
+                  background=image_rgb)
     panel_width = panel_width or density.shape[1]
     scale = max(1.0, panel_width / 640)
     kwargs.setdefault('title_height', round(28 * scale))

@@ -50,7 +50,7 @@ import hsrcount
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       restore_tf32, set_tf32)
 from hsrcount.registry import MODELS
-from hsrcount.utils import load_config, register_all_modules
+from hsrcount.utils import load_config, register_all_modules, setup_allocator
 
 PRECISIONS = ('fp32', 'tf32', 'bf16', 'fp16')
 SWITCHES = ('channels_last', 'compile')
@@ -360,6 +360,7 @@ def update_markdown(path, title, lines):
 
 
 def main(argv=None):
+    setup_allocator()
     args = parse_args(argv)
     device = torch.device(args.device)
     if device.type == 'cuda' and not torch.cuda.is_available():

@@ -150,7 +150,8 @@ def main(argv=None):
     import torch
     from mmengine.runner import Runner
 
-    from hsrcount.utils import register_all_modules
+    from hsrcount.utils import register_all_modules, setup_allocator
+    setup_allocator()
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise SystemExit('benchmark_train: --device cuda but no GPU')
     cuda = torch.cuda.is_available()

@@ -191,3 +191,27 @@ def test_benchmark_infer_per_image_and_markdown(tmp_path, monkeypatch):
     assert '| all off | 5.00 | 5.00 | 1.00 |' in text
     assert '| default | 2.00 | 2.00 | 3.00 |' in text
     assert '`--fp32 --no-channels-last HSRCOUNT_TUNE_MALLOC=0`' in text
+
+
+def test_train_config_switches(tmp_path):
+    """--amp, --channels-last and --in-memory change the config as
+    train.py --amp, --channels-last and the documented InMemoryDataset
+    snippet do."""
+    spec = importlib.util.spec_from_file_location(
+        'hsrcount_tools_benchmark_train',
+        osp.join(REPO, 'tools', 'benchmark_train.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    demo = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_demo.py')
+    args = module.parse_args([demo, '--device', 'cpu', '--amp',
+                              '--channels-last', '--in-memory'])
+    cfg = module.prepare_config(args, str(tmp_path))
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert cfg.model.channels_last is True
+    wrapped = cfg.train_dataloader.dataset
+    assert wrapped.type == 'InMemoryDataset'
+    assert wrapped.dataset.type == 'PatchRepeatDataset'
+    plain = module.prepare_config(module.parse_args([demo]), str(tmp_path))
+    assert plain.train_dataloader.dataset.type == 'PatchRepeatDataset'
+    assert plain.optim_wrapper.type == 'OptimWrapper'
+    assert not plain.model.get('channels_last', False)

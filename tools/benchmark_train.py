@@ -11,6 +11,10 @@ without validation or checkpoints, and times the last ``--iters``:
 
 A data-time fraction near 0 means the loader keeps up; near 1 means the
 model waits for data (more ``--num-workers``, a lighter pipeline...).
+The CPU time (user + system, all threads) of the main process per
+iteration is reported too: on a machine shared with other jobs it varies
+less than the wall-clock time (with ``--num-workers 0`` it includes the
+data pipeline).
 
 Example:
     python tools/benchmark_train.py configs/hsrnet/hsrnet_demo.py \
@@ -83,8 +87,9 @@ class TrainTimerHook(Hook):
     def __init__(self, skip, cuda):
         self.skip = skip
         self.cuda = cuda
-        self.records = []  # (iteration s, data s, images)
+        self.records = []  # (iteration s, data s, images, CPU s)
         self._last_end = None
+        self._last_cpu = None
         self._start = None
 
     def _now(self):
@@ -95,18 +100,20 @@ class TrainTimerHook(Hook):
 
     def before_train(self, runner):
         self._last_end = self._now()
+        self._last_cpu = time.process_time()
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self._start = time.perf_counter()
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
-        end = self._now()
+        end, cpu = self._now(), time.process_time()
         if runner.iter >= self.skip:
             self.records.append((end - self._last_end,
                                  self._start - self._last_end,
-                                 len(data_batch['inputs'])))
-        self._last_end = end
+                                 len(data_batch['inputs']),
+                                 cpu - self._last_cpu))
+        self._last_end, self._last_cpu = end, cpu
 
 
 def prepare_config(args, work_dir):
@@ -143,14 +150,20 @@ def prepare_config(args, work_dir):
 
 
 def summarise(records):
-    """Images/s, mean iteration time and data-time fraction."""
+    """Images/s, mean iteration time and data-time fraction; CPU seconds
+    per image and per iteration where the records have them."""
     iter_s = sum(r[0] for r in records)
     data_s = sum(r[1] for r in records)
     images = sum(r[2] for r in records)
-    return dict(images_per_s=images / iter_s,
-                iter_ms=1e3 * iter_s / len(records),
-                data_ms=1e3 * data_s / len(records),
-                data_fraction=data_s / iter_s, images=images)
+    summary = dict(images_per_s=images / iter_s,
+                   iter_ms=1e3 * iter_s / len(records),
+                   data_ms=1e3 * data_s / len(records),
+                   data_fraction=data_s / iter_s, images=images)
+    if records and all(len(r) > 3 for r in records):
+        cpu_s = sum(r[3] for r in records)
+        summary.update(cpu_ms=1e3 * cpu_s / len(records),
+                       cpu_s_per_image=cpu_s / images)
+    return summary
 
 
 def main(argv=None):
@@ -194,7 +207,8 @@ def main(argv=None):
     print(f'{len(timer.records)} timed iterations after {args.warmup} '
           f'warm-up: {r["images_per_s"]:.2f} images/s, '
           f'{r["iter_ms"]:.1f} ms/iter, waiting for data {r["data_ms"]:.1f} '
-          f'ms/iter ({r["data_fraction"]:.1%})')
+          f'ms/iter ({r["data_fraction"]:.1%}); CPU {r["cpu_ms"]:.1f} '
+          f'ms/iter, {r["cpu_s_per_image"]:.3f} CPU s/image')
     if args.md:
         write_markdown(args, name, device, settings, r)
 
@@ -225,9 +239,11 @@ def write_markdown(args, name, device, settings, r):
         f'Device: {device}. {settings}. {args.iters} timed iterations after '
         f'{args.warmup} warm-up.', '', '```shell', command, '```', '',
         '| config | images/s | ms/iter | data wait (ms/iter) | data wait '
-        'fraction |', '|---|---:|---:|---:|---:|',
+        'fraction | CPU ms/iter | CPU s/image |',
+        '|---|---:|---:|---:|---:|---:|---:|',
         f'| {name} | {r["images_per_s"]:.2f} | {r["iter_ms"]:.1f} | '
-        f'{r["data_ms"]:.1f} | {r["data_fraction"]:.1%} |'
+        f'{r["data_ms"]:.1f} | {r["data_fraction"]:.1%} | '
+        f'{r["cpu_ms"]:.1f} | {r["cpu_s_per_image"]:.3f} |'
     ]
     kind = 'cuda' if 'CPU' not in device else 'cpu'
     variant = ''.join(f' {flag}' for flag, on in (

@@ -105,6 +105,11 @@ def test_train_summary_hand_computed():
     assert r['iter_ms'] == pytest.approx(4000 / 3)
     assert r['data_ms'] == pytest.approx(1000 / 3)
     assert r['data_fraction'] == pytest.approx(0.25)
+    assert 'cpu_ms' not in r
+    # With the CPU seconds of each iteration.
+    r = module.summarise([(2.0, 0.5, 4, 3.0), (1.0, 0.0, 4, 1.0)])
+    assert r['cpu_ms'] == pytest.approx(2000)
+    assert r['cpu_s_per_image'] == pytest.approx(4.0 / 8)
 
 
 def test_floor_convs_follow_the_input(benchmark):

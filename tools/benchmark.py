@@ -335,10 +335,17 @@ def versions():
             f'{platform.python_version()}')
 
 
-def command_line(args):
-    """The command that produced ``args``, as a shell line."""
-    return 'python tools/benchmark.py ' + ' '.join(
-        shlex.quote(a) for a in args.argv)
+#: Environment variables that change the timings, shown with the command.
+TIMING_ENV = ('OMP_NUM_THREADS', MALLOC_ENV, 'LD_PRELOAD')
+
+
+def command_line(args, tool='benchmark.py'):
+    """The command that produced ``args``, as a shell line, with the
+    environment variables of :data:`TIMING_ENV` that were set."""
+    env = [f'{k}={shlex.quote(os.environ[k])}' for k in TIMING_ENV
+           if os.environ.get(k)]
+    return ' '.join(env + [f'python tools/{tool}'] +
+                    [shlex.quote(a) for a in args.argv])
 
 
 def name_of(config):

@@ -28,7 +28,6 @@ import argparse
 import os
 import os.path as osp
 import resource
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -160,8 +159,7 @@ def write_markdown(args, rows, base):
         osp.join(osp.dirname(osp.abspath(__file__)), 'benchmark.py'))
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)
-    command = 'python tools/benchmark_infer.py ' + ' '.join(
-        shlex.quote(a) for a in args.argv)
+    command = benchmark.command_line(args, 'benchmark_infer.py')
     threads = os.environ.get('OMP_NUM_THREADS', str(torch.get_num_threads()))
     described = []
     for variant, *_ in rows:

@@ -27,7 +27,6 @@ import argparse
 import os
 import os.path as osp
 import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -233,8 +232,7 @@ def write_markdown(args, name, device, settings, r):
         osp.join(osp.dirname(osp.abspath(__file__)), 'benchmark.py'))
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)
-    command = 'python tools/benchmark_train.py ' + ' '.join(
-        shlex.quote(a) for a in args.argv)
+    command = benchmark.command_line(args, 'benchmark_train.py')
     lines = [
         f'Device: {device}. {settings}. {args.iters} timed iterations after '
         f'{args.warmup} warm-up.', '', '```shell', command, '```', '',

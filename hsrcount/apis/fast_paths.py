@@ -191,6 +191,11 @@ def _to_float32(value):
     return value
 
 
+def _float32_output(module, args, output):
+    """Forward hook: floating outputs cast to float32."""
+    return _to_float32(output)
+
+
 def keep_float32_outputs(
         model: nn.Module) -> torch.utils.hooks.RemovableHandle:
     """Make the density head return float32 maps even under autocast.
@@ -209,8 +214,7 @@ def keep_float32_outputs(
     if not isinstance(head, nn.Module):
         raise TypeError(f'keep_float32_outputs: {type(model).__name__} has '
                         f'no head module')
-    return head.register_forward_hook(
-        lambda module, args, output: _to_float32(output))
+    return head.register_forward_hook(_float32_output)
 
 
 class _AutocastForward:
@@ -226,6 +230,15 @@ class _AutocastForward:
 
     def __init__(self, dtype):
         self.dtype = AMP_DTYPES[dtype]
+        self._local = threading.local()
+
+    def __getstate__(self):
+        # The per-thread stacks are neither copied nor pickled: a copied
+        # model (deepcopy, pickle) starts with none open.
+        return dict(dtype=self.dtype)
+
+    def __setstate__(self, state):
+        self.dtype = state['dtype']
         self._local = threading.local()
 
     def _stack(self):
@@ -265,8 +278,7 @@ def _set_autocast(model, amp):
         ]
         head = getattr(model, 'head', None)
         target = head if isinstance(head, nn.Module) else model
-        handles.append(target.register_forward_hook(
-            lambda module, args, output: _to_float32(output)))
+        handles.append(target.register_forward_hook(_float32_output))
     model._fast_paths_amp_handles = handles
     model.fast_paths_amp = amp
 

@@ -235,3 +235,18 @@ def test_init_model_applies_the_device_defaults(monkeypatch):
     assert getattr(custom, 'fast_paths_amp', None) is None
     with pytest.raises(TypeError, match='fast_paths'):
         init_model(DEMO, fast_paths='fast')
+
+
+def test_amp_model_can_be_copied_and_pickled():
+    """EMA hooks and checkpoints deepcopy or pickle models; the autocast
+    switch goes with the copy."""
+    import copy
+    import pickle
+    model = small_counter()
+    apply_fast_paths(model, amp='bf16')
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        dtypes = conv_dtypes(clone)
+        with torch.no_grad():
+            out = clone(batch())
+        assert dtypes == [torch.bfloat16]
+        assert out.dtype == torch.float32

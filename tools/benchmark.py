@@ -8,14 +8,21 @@ together run in the same process, so their latencies compare directly.
 
 FLOPs are the conv and matmul floating-point operations of one forward
 pass (``torch.utils.flop_counter``; a multiply-add is 2 FLOPs; bias, ReLU
-and pooling are not counted). The FLOP floor is those FLOPs divided by the
-rate of a large matmul measured in the same run on the same device (bf16 on
-a GPU, fp32 on the CPU): the latency no implementation can beat on that
-device, and ``floor / latency`` is the fraction of it reached.
+and pooling are not counted). The FLOP floor of a mode is those FLOPs
+divided by the best rate of large 3x3 convs (VGG's 128, 256 and 512
+channels at 1/2, 1/4 and 1/8 of the input size, the batch's size) measured
+in the same run, on the same device, in the mode's precision and memory
+format: the model is a stack of such convs, so it cannot run faster than
+its FLOPs at their best rate, and ``floor / latency`` is the fraction of
+that reached. A fraction above 100 % would mean the floor is wrong; the
+tool warns.
 
 Modes are joined with ``+``: ``fp32`` (TF32 off), ``tf32``, ``bf16`` and
-``fp16`` (autocast), ``channels_last`` and ``compile``, e.g.
-``bf16+channels_last+compile``. A mode without a precision is fp32.
+``fp16`` (autocast), ``channels_last``, ``compile`` and ``system_malloc``,
+e.g. ``bf16+channels_last+compile``. A mode without a precision is fp32.
+Every tool tunes glibc's allocator at start-up
+(:func:`hsrcount.utils.setup_allocator`); a ``system_malloc`` mode runs in a
+child process with ``HSRCOUNT_TUNE_MALLOC=0``, i.e. with glibc's defaults.
 
 ``--large-image H W`` instead counts one random H x W image by tiles
 (:func:`hsrcount.apis.tiled.tiled_inference`) in a child process and
@@ -27,10 +34,15 @@ Examples:
         --device cuda --modes fp32 tf32 bf16 bf16+channels_last \
         bf16+channels_last+compile --md docs/benchmarks.md
     python tools/benchmark.py configs/hsrnet/hsrnet_shtech_a.py \
-        --device cpu --large-image 6000 8000 --md docs/benchmarks.md
+        --device cpu --shape 768 1024 --modes fp32+system_malloc fp32 \
+        channels_last bf16+channels_last --md docs/benchmarks.md
+    python tools/benchmark.py configs/hsrnet/hsrnet_shtech_a.py \
+        --device cpu --large-image 6000 8000 \
+        --modes fp32+system_malloc bf16+channels_last --md docs/benchmarks.md
 """
 import argparse
 import json
+import os
 import os.path as osp
 import platform
 import re
@@ -50,10 +62,18 @@ import hsrcount
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
                                       restore_tf32, set_tf32)
 from hsrcount.registry import MODELS
-from hsrcount.utils import load_config, register_all_modules
+from hsrcount.utils import load_config, register_all_modules, setup_allocator
+from hsrcount.utils.setup_env import MALLOC_ENV
 
 PRECISIONS = ('fp32', 'tf32', 'bf16', 'fp16')
-SWITCHES = ('channels_last', 'compile')
+SWITCHES = ('channels_last', 'compile', 'system_malloc')
+#: The floor convs: (channels, input downscale) at the benchmark's shape.
+FLOOR_CONVS = ((128, 2), (256, 4), (512, 8))
+#: Clocks for CPU timings (``--clock``): wall time, or the CPU time (user +
+#: system, all threads) of this process, which a machine shared with other
+#: jobs disturbs less.
+CPU_CLOCKS = {'wall': time.perf_counter, 'cpu': time.process_time}
+_cpu_clock = CPU_CLOCKS['wall']
 
 
 def parse_args(argv=None):
@@ -72,18 +92,21 @@ def parse_args(argv=None):
                         help='timed runs per config and mode')
     parser.add_argument('--warmup', type=int, default=10,
                         help='untimed runs first')
-    parser.add_argument('--matmul-size', type=int, default=None,
-                        help='side of the square matmul that measures the '
-                        'device rate (default 8192 on GPU, 2048 on CPU)')
     parser.add_argument('--large-image', type=int, nargs=2, default=None,
                         metavar=('H', 'W'),
                         help='count one random H x W image by tiles instead '
                         'and report time and peak memory')
+    parser.add_argument(
+        '--clock', choices=sorted(CPU_CLOCKS), default='wall',
+        help='CPU timings: wall-clock time, or the process\'s CPU time '
+        '(user + system, all threads; steadier on a shared machine)')
     parser.add_argument('--tile-size', type=int, default=1024)
     parser.add_argument('--tile-overlap', type=int, default=128)
     parser.add_argument('--md', help='write/update a section of this '
                         'Markdown file with the results')
     parser.add_argument('--tiled-child', action='store_true',
+                        help=argparse.SUPPRESS)
+    parser.add_argument('--latency-child', action='store_true',
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else list(argv)
@@ -151,9 +174,9 @@ def timer(device):
     else:
 
         def run(fn):
-            start = time.perf_counter()
+            start = _cpu_clock()
             fn()
-            return time.perf_counter() - start
+            return _cpu_clock() - start
 
     return run
 
@@ -168,24 +191,65 @@ def time_fn(fn, device, runs, warmup):
     return statistics.median(run(fn) for _ in range(runs))
 
 
-def matmul_rate(device, size, runs=5):
-    """Measured FLOP/s of a square matmul: bf16 on GPU, fp32 on CPU.
+def floor_conv_shapes(shape, batch):
+    """The floor convs at input size ``shape``: (N, C, H, W) each."""
+    h, w = shape
+    return [(batch, c, max(1, h // s), max(1, w // s))
+            for c, s in FLOOR_CONVS]
+
+
+def conv_rate(mode, shape, batch, device, runs=3):
+    """The best FLOP/s of the floor convs in a mode's precision and layout.
+
+    Each 3x3 conv (C -> C, stride 1, padding 1, no bias: 2 * 9 * C^2 FLOPs
+    per output pixel) runs under the mode's autocast and TF32 setting, its
+    weight and input channels-last when the mode is.
+
+    Args:
+        mode (str): A benchmark mode, e.g. ``'bf16+channels_last'``.
+        shape (tuple[int, int]): The benchmark's input (H, W).
+        batch (int): The benchmark's batch size.
+        device (torch.device): Where to run.
+        runs (int): Timed runs per conv (the median is taken).
 
     Returns:
-        tuple[float, str]: The rate and its label.
+        tuple[float, str]: The best rate and the conv that reached it.
     """
-    dtype = torch.bfloat16 if device.type == 'cuda' else torch.float32
-    a = torch.randn(size, size, device=device, dtype=dtype)
-    b = torch.randn(size, size, device=device, dtype=dtype)
-    seconds = time_fn(lambda: a @ b, device, runs, warmup=2)
-    label = f'{"bf16" if dtype == torch.bfloat16 else "fp32"} matmul ' \
-        f'{size}x{size}'
-    return 2 * size**3 / seconds, label
+    precision, switches = parse_mode(mode)
+    amp = precision if precision in ('bf16', 'fp16') else None
+    layout = torch.channels_last if 'channels_last' in switches \
+        else torch.contiguous_format
+    previous_tf32 = set_tf32(precision == 'tf32')
+    best = (0.0, '')
+    try:
+        for n, c, h, w in floor_conv_shapes(shape, batch):
+            conv = torch.nn.Conv2d(c, c, 3, padding=1, bias=False).to(
+                device, memory_format=layout)
+            x = torch.randn(n, c, h, w, device=device).contiguous(
+                memory_format=layout)
+
+            @torch.no_grad()
+            def run(conv=conv, x=x):
+                with autocast_context(device, amp):
+                    conv(x)
+
+            seconds = time_fn(run, device, runs, warmup=1)
+            rate = 2 * 9 * c * c * n * h * w / seconds
+            if rate > best[0]:
+                best = (rate, f'{c}->{c} at {h}x{w}')
+    finally:
+        restore_tf32(previous_tf32)
+    return best
 
 
 def measure(config, mode, args, device):
-    """Median latency (s) of one config in one mode."""
+    """Median latency (s) of one config in one mode.
+
+    A ``system_malloc`` mode is measured in a child process (see
+    :func:`measure_in_child`)."""
     precision, switches = parse_mode(mode)
+    if 'system_malloc' in switches and not args.latency_child:
+        return measure_in_child(config, mode, args, device)[0]
     previous_tf32 = set_tf32(precision == 'tf32')
     try:
         model = build_model(config, device)
@@ -202,6 +266,54 @@ def measure(config, mode, args, device):
         return time_fn(forward, device, args.runs, args.warmup)
     finally:
         restore_tf32(previous_tf32)
+
+
+def child_command(args, config, mode, device, flag):
+    """Re-run this tool on one config and mode in a child process."""
+    command = [sys.executable, osp.abspath(__file__), config, '--device',
+               str(device), '--modes', mode, '--batch', str(args.batch),
+               '--runs', str(args.runs), '--warmup', str(args.warmup),
+               '--shape', *map(str, args.shape), '--clock', args.clock,
+               flag]
+    if args.large_image:
+        command += ['--large-image', *map(str, args.large_image),
+                    '--tile-size', str(args.tile_size), '--tile-overlap',
+                    str(args.tile_overlap)]
+    return command
+
+
+def run_child(command, mode, what):
+    """Run a child, with glibc's allocator defaults for a
+    ``system_malloc`` mode; return the JSON it printed after ``RESULT``."""
+    env = dict(os.environ)
+    if 'system_malloc' in parse_mode(mode)[1]:
+        env[MALLOC_ENV] = '0'
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
+    found = re.search(r'^RESULT (.+)$', proc.stdout, re.M)
+    if proc.returncode or not found:
+        raise SystemExit(f'benchmark: {what} failed:\n{proc.stderr[-3000:]}')
+    return json.loads(found.group(1))
+
+
+def measure_in_child(config, mode, args, device):
+    """Latency and floor-conv rate of one mode, in a fresh process.
+
+    Returns:
+        tuple[float, float, str]: Seconds, conv rate and the floor conv.
+    """
+    r = run_child(child_command(args, config, mode, device,
+                                '--latency-child'), mode,
+                  f'{mode} run of {config}')
+    return r['seconds'], r['rate'], r['conv']
+
+
+def latency_child(args, device):
+    """Runs in the child process: one config, one mode; print JSON."""
+    mode = args.modes[0]
+    rate, conv = conv_rate(mode, args.shape, args.batch, device)
+    seconds = measure(args.configs[0], mode, args, device)
+    print('RESULT ' + json.dumps(dict(seconds=seconds, rate=rate,
+                                      conv=conv)))
 
 
 def device_name(device):
@@ -223,10 +335,17 @@ def versions():
             f'{platform.python_version()}')
 
 
-def command_line(args):
-    """The command that produced ``args``, as a shell line."""
-    return 'python tools/benchmark.py ' + ' '.join(
-        shlex.quote(a) for a in args.argv)
+#: Environment variables that change the timings, shown with the command.
+TIMING_ENV = ('OMP_NUM_THREADS', MALLOC_ENV, 'LD_PRELOAD')
+
+
+def command_line(args, tool='benchmark.py'):
+    """The command that produced ``args``, as a shell line, with the
+    environment variables of :data:`TIMING_ENV` that were set."""
+    env = [f'{k}={shlex.quote(os.environ[k])}' for k in TIMING_ENV
+           if os.environ.get(k)]
+    return ' '.join(env + [f'python tools/{tool}'] +
+                    [shlex.quote(a) for a in args.argv])
 
 
 def name_of(config):
@@ -235,42 +354,60 @@ def name_of(config):
 
 def run_latency(args, device):
     """Time every config in every mode; return Markdown lines."""
-    size = args.matmul_size or (8192 if device.type == 'cuda' else 2048)
-    rate, rate_label = matmul_rate(device, size)
     print(f'device: {device_name(device)}')
-    print(f'{rate_label}: {rate / 1e12:.3f} TFLOP/s (measured)')
-    rows, first = [], {}
-    reference = name_of(args.configs[0])
+    rows, first, rates = [], {}, {}
+    reference, baseline = name_of(args.configs[0]), args.modes[0]
     for config in args.configs:
         flops = count_flops(load_config(config).model, args.shape)
         print(f'{name_of(config)}: {flops / 1e9:.2f} GFLOPs per image at '
               f'{args.shape[0]}x{args.shape[1]}')
         for mode in args.modes:
-            seconds = measure(config, mode, args, device)
+            if 'system_malloc' in parse_mode(mode)[1]:
+                seconds, *rates[mode] = measure_in_child(
+                    config, mode, args, device)
+            else:
+                if mode not in rates:
+                    rates[mode] = conv_rate(mode, args.shape, args.batch,
+                                            device)
+                seconds = measure(config, mode, args, device)
+            rate, conv = rates[mode]
             floor = flops * args.batch / rate
             first.setdefault(mode, seconds)
-            rows.append((name_of(config), mode, seconds, flops, floor,
-                         seconds / first[mode]))
-            print(f'  {mode:<28} {seconds * 1e3:10.1f} ms/batch  '
-                  f'{args.batch / seconds:8.2f} img/s  floor '
-                  f'{floor * 1e3:.1f} ms ({floor / seconds:.1%} reached)  '
+            speedup = [r[2] for r in rows
+                       if r[0] == name_of(config) and r[1] == baseline]
+            speedup = speedup[0] / seconds if speedup else 1.0
+            rows.append((name_of(config), mode, seconds, flops, rate, conv,
+                         floor, seconds / first[mode], speedup))
+            print(f'  {mode:<34} {seconds * 1e3:10.1f} ms/batch  '
+                  f'{args.batch / seconds:8.2f} img/s  x{speedup:.2f} of '
+                  f'{baseline}  floor {floor * 1e3:.1f} ms at '
+                  f'{rate / 1e12:.3f} TFLOP/s ({conv}): '
+                  f'{floor / seconds:.1%} reached  '
                   f'x{seconds / first[mode]:.2f} of {reference}')
+            if floor > seconds:
+                print(f'  warning: {mode} beat its floor; the floor convs '
+                      f'are not the fastest this device runs')
     h, w = args.shape
-    clock = 'CUDA events' if device.type == 'cuda' else 'perf_counter'
+    clock = 'CUDA events' if device.type == 'cuda' else \
+        'perf_counter' if args.clock == 'wall' else \
+        'process CPU time, user + system, all threads'
     lines = [
         f'Device: {device_name(device)}. Versions: {versions()}.', '',
         f'Input {args.batch} x 3 x {h} x {w}, random weights; median of '
         f'{args.runs} runs after {args.warmup} warm-up runs ({clock}). '
-        f'FLOP floor = FLOPs / {rate_label} rate measured in the same run: '
-        f'{rate / 1e12:.3f} TFLOP/s.', '', '```shell', command_line(args),
-        '```', '',
-        '| config | mode | latency (ms/batch) | images/s | GFLOPs/image | '
-        f'floor (ms) | floor reached | latency vs {reference} |',
-        '|---|---|---:|---:|---:|---:|---:|---:|'
+        f'Floor = FLOPs / the best rate of 3x3 convs (128, 256 and 512 '
+        f'channels at 1/2, 1/4 and 1/8 of the input) in the same '
+        f'precision and memory format, measured in the same run.', '',
+        '```shell', command_line(args), '```', '',
+        f'| config | mode | latency (ms/batch) | images/s | speed-up vs '
+        f'{baseline} | GFLOPs/image | conv rate (TFLOP/s) | floor (ms) | '
+        f'floor reached | latency vs {reference} |',
+        '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'
     ]
-    for name, mode, seconds, flops, floor, ratio in rows:
+    for name, mode, seconds, flops, rate, _, floor, ratio, speedup in rows:
         lines.append(f'| {name} | {mode} | {seconds * 1e3:.1f} | '
-                     f'{args.batch / seconds:.2f} | {flops / 1e9:.1f} | '
+                     f'{args.batch / seconds:.2f} | {speedup:.2f} | '
+                     f'{flops / 1e9:.1f} | {rate / 1e12:.3f} | '
                      f'{floor * 1e3:.1f} | {floor / seconds:.1%} | '
                      f'{ratio:.2f} |')
     return f'Inference speed ({device.type})', lines
@@ -282,18 +419,18 @@ def tiled_child(args, device):
     precision, switches = parse_mode(args.modes[0])
     set_tf32(precision == 'tf32')
     model = build_model(args.configs[0], device)
-    apply_fast_paths(model, channels_last='channels_last' in switches,
-                     compile='compile' in switches)
     amp = precision if precision in ('bf16', 'fp16') else None
+    apply_fast_paths(model, channels_last='channels_last' in switches,
+                     compile='compile' in switches, amp=amp)
     img = np.random.default_rng(0).integers(
         0, 256, (*args.large_image, 3), dtype=np.uint8)
-    start = time.perf_counter()
-    with autocast_context(device, amp):
-        result = tiled_inference(model, img, args.tile_size,
-                                 args.tile_overlap)
+    start, cpu_start = time.perf_counter(), time.process_time()
+    result = tiled_inference(model, img, args.tile_size, args.tile_overlap)
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
     report = dict(
         seconds=seconds,
+        cpu_seconds=cpu_seconds,
         count=result.pred_count,
         num_tiles=result.metainfo['num_tiles'],
         # Linux reports ru_maxrss in KiB.
@@ -305,38 +442,35 @@ def tiled_child(args, device):
 
 
 def run_large_image(args, device):
-    """Count a large image by tiles in a child process per config."""
+    """Count a large image by tiles in a child process per config and
+    mode."""
     h, w = args.large_image
     lines = [
         f'Device: {device_name(device)}. Versions: {versions()}.', '',
         f'One random {h} x {w} image counted by {args.tile_size}-pixel tiles '
-        f'overlapping by {args.tile_overlap}, random weights, mode '
-        f'{args.modes[0]}, in a child process whose peak resident memory '
-        f'(`ru_maxrss`) is reported; one run.', '', '```shell',
-        command_line(args), '```', '',
-        '| config | tiles | time (s) | peak RSS (GiB) | peak CUDA memory '
-        '(GiB) |', '|---|---:|---:|---:|---:|'
+        f'overlapping by {args.tile_overlap}, random weights, in a child '
+        f'process per mode whose peak resident memory (`ru_maxrss`) is '
+        f'reported; one run each.', '', '```shell', command_line(args),
+        '```', '',
+        '| config | mode | tiles | time (s) | CPU time (s) | count | '
+        'peak RSS (GiB) | peak CUDA memory (GiB) |',
+        '|---|---|---:|---:|---:|---:|---:|---:|'
     ]
     for config in args.configs:
-        child = [sys.executable, osp.abspath(__file__), config,
-                 '--device', str(device), '--large-image', str(h), str(w),
-                 '--tile-size', str(args.tile_size), '--tile-overlap',
-                 str(args.tile_overlap), '--modes', args.modes[0],
-                 '--tiled-child']
-        proc = subprocess.run(child, capture_output=True, text=True)
-        found = re.search(r'^RESULT (.+)$', proc.stdout, re.M)
-        if proc.returncode or not found:
-            raise SystemExit(f'benchmark: tiled run of {config} failed:\n'
-                             f'{proc.stderr[-3000:]}')
-        r = json.loads(found.group(1))
-        cuda = f'{r["peak_cuda_bytes"] / 2**30:.2f}' \
-            if 'peak_cuda_bytes' in r else 'n/a'
-        print(f'{name_of(config)}: {r["num_tiles"]} tiles, '
-              f'{r["seconds"]:.1f} s, peak RSS '
-              f'{r["peak_rss_bytes"] / 2**30:.2f} GiB, CUDA {cuda} GiB')
-        lines.append(f'| {name_of(config)} | {r["num_tiles"]} | '
-                     f'{r["seconds"]:.1f} | '
-                     f'{r["peak_rss_bytes"] / 2**30:.2f} | {cuda} |')
+        for mode in args.modes:
+            r = run_child(child_command(args, config, mode, device,
+                                        '--tiled-child'), mode,
+                          f'tiled run of {config} in {mode}')
+            cuda = f'{r["peak_cuda_bytes"] / 2**30:.2f}' \
+                if 'peak_cuda_bytes' in r else 'n/a'
+            print(f'{name_of(config)} {mode}: {r["num_tiles"]} tiles, '
+                  f'{r["seconds"]:.1f} s ({r["cpu_seconds"]:.1f} s CPU), '
+                  f'count {r["count"]:.1f}, peak RSS '
+                  f'{r["peak_rss_bytes"] / 2**30:.2f} GiB, CUDA {cuda} GiB')
+            lines.append(f'| {name_of(config)} | {mode} | {r["num_tiles"]} '
+                         f'| {r["seconds"]:.1f} | {r["cpu_seconds"]:.1f} | '
+                         f'{r["count"]:.1f} | '
+                         f'{r["peak_rss_bytes"] / 2**30:.2f} | {cuda} |')
     return f'Large image by tiles ({device.type})', lines
 
 
@@ -360,6 +494,7 @@ def update_markdown(path, title, lines):
 
 
 def main(argv=None):
+    setup_allocator()
     args = parse_args(argv)
     device = torch.device(args.device)
     if device.type == 'cuda' and not torch.cuda.is_available():
@@ -369,8 +504,12 @@ def main(argv=None):
         # Random weights drive activations into denormals, which are very
         # slow on x86 CPUs and would not occur with trained weights.
         torch.set_flush_denormal(True)
+    global _cpu_clock
+    _cpu_clock = CPU_CLOCKS[args.clock]
     if args.tiled_child:
         return tiled_child(args, device)
+    if args.latency_child:
+        return latency_child(args, device)
     if args.large_image:
         title, lines = run_large_image(args, device)
     else:

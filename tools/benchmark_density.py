@@ -26,6 +26,7 @@ from scipy.ndimage import gaussian_filter
 
 from hsrcount.datasets import ShanghaiTechDataset
 from hsrcount.datasets.density import adaptive_sigmas, render_density
+from hsrcount.utils import setup_allocator
 
 DOC_SECTION = '## Ground-truth density maps'
 
@@ -108,6 +109,7 @@ def write_doc(text, path='docs/benchmarks.md'):
 
 
 def main():
+    setup_allocator()
     args = parse_args()
     rows = []
     for part in ('part_A', 'part_B'):

@@ -11,6 +11,10 @@ without validation or checkpoints, and times the last ``--iters``:
 
 A data-time fraction near 0 means the loader keeps up; near 1 means the
 model waits for data (more ``--num-workers``, a lighter pipeline...).
+The CPU time (user + system, all threads) of the main process per
+iteration is reported too: on a machine shared with other jobs it varies
+less than the wall-clock time (with ``--num-workers 0`` it includes the
+data pipeline).
 
 Example:
     python tools/benchmark_train.py configs/hsrnet/hsrnet_demo.py \
@@ -23,7 +27,6 @@ import argparse
 import os
 import os.path as osp
 import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -52,7 +55,13 @@ def parse_args(argv=None):
                         action=argparse.BooleanOptionalAction, default=None,
                         help='override persistent_workers')
     parser.add_argument('--amp', action='store_true',
-                        help='AmpOptimWrapper in bfloat16, as train.py --amp')
+                        help='bfloat16 autocast, as train.py --amp')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='model.channels_last=True, as train.py '
+                        '--channels-last')
+    parser.add_argument('--in-memory', action='store_true',
+                        help='wrap the training set in InMemoryDataset: '
+                        'each image decoded once, before the timing')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config keys, e.g. a data_root')
     parser.add_argument('--md', help='write/update a section of this '
@@ -77,8 +86,9 @@ class TrainTimerHook(Hook):
     def __init__(self, skip, cuda):
         self.skip = skip
         self.cuda = cuda
-        self.records = []  # (iteration s, data s, images)
+        self.records = []  # (iteration s, data s, images, CPU s)
         self._last_end = None
+        self._last_cpu = None
         self._start = None
 
     def _now(self):
@@ -89,18 +99,20 @@ class TrainTimerHook(Hook):
 
     def before_train(self, runner):
         self._last_end = self._now()
+        self._last_cpu = time.process_time()
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self._start = time.perf_counter()
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
-        end = self._now()
+        end, cpu = self._now(), time.process_time()
         if runner.iter >= self.skip:
             self.records.append((end - self._last_end,
                                  self._start - self._last_end,
-                                 len(data_batch['inputs'])))
-        self._last_end = end
+                                 len(data_batch['inputs']),
+                                 cpu - self._last_cpu))
+        self._last_end, self._last_cpu = end, cpu
 
 
 def prepare_config(args, work_dir):
@@ -128,18 +140,29 @@ def prepare_config(args, work_dir):
     cfg.load_from, cfg.resume = None, False
     if args.amp:
         enable_amp(cfg, args.device)
+    if args.channels_last:
+        cfg.model.channels_last = True
+    if args.in_memory:
+        loader.dataset = dict(type='InMemoryDataset', dataset=loader.dataset,
+                              num_threads=2)
     return cfg
 
 
 def summarise(records):
-    """Images/s, mean iteration time and data-time fraction."""
+    """Images/s, mean iteration time and data-time fraction; CPU seconds
+    per image and per iteration where the records have them."""
     iter_s = sum(r[0] for r in records)
     data_s = sum(r[1] for r in records)
     images = sum(r[2] for r in records)
-    return dict(images_per_s=images / iter_s,
-                iter_ms=1e3 * iter_s / len(records),
-                data_ms=1e3 * data_s / len(records),
-                data_fraction=data_s / iter_s, images=images)
+    summary = dict(images_per_s=images / iter_s,
+                   iter_ms=1e3 * iter_s / len(records),
+                   data_ms=1e3 * data_s / len(records),
+                   data_fraction=data_s / iter_s, images=images)
+    if records and all(len(r) > 3 for r in records):
+        cpu_s = sum(r[3] for r in records)
+        summary.update(cpu_ms=1e3 * cpu_s / len(records),
+                       cpu_s_per_image=cpu_s / images)
+    return summary
 
 
 def main(argv=None):
@@ -150,10 +173,16 @@ def main(argv=None):
     import torch
     from mmengine.runner import Runner
 
-    from hsrcount.utils import register_all_modules
+    from hsrcount.utils import register_all_modules, setup_allocator
+    setup_allocator()
     if args.device == 'cuda' and not torch.cuda.is_available():
         raise SystemExit('benchmark_train: --device cuda but no GPU')
     cuda = torch.cuda.is_available()
+    if not cuda:
+        # Randomly initialised layers can drive values into denormals,
+        # which are very slow on x86 CPUs (in float32 far more often than
+        # in bfloat16) and would not occur with trained weights.
+        torch.set_flush_denormal(True)
     register_all_modules(init_default_scope=False)
     with tempfile.TemporaryDirectory() as work_dir:
         cfg = prepare_config(args, work_dir)
@@ -167,17 +196,32 @@ def main(argv=None):
                 f'num_workers={loader.get("num_workers", 0)}, '
                 f'pin_memory={loader.get("pin_memory", False)}, '
                 f'persistent_workers={loader.get("persistent_workers", False)}'
-                f'{", amp bf16" if args.amp else ""}')
+                f'{", amp bf16" if args.amp else ""}'
+                f'{", channels_last" if args.channels_last else ""}'
+                f'{", InMemoryDataset" if args.in_memory else ""}')
     device = torch.cuda.get_device_name() if cuda else \
-        f'CPU ({platform.machine()}), {torch.get_num_threads()} threads'
+        f'CPU {cpu_model()}, {torch.get_num_threads()} threads'
     name = osp.splitext(osp.basename(args.config))[0]
     print(f'{name} on {device}; {settings}')
     print(f'{len(timer.records)} timed iterations after {args.warmup} '
           f'warm-up: {r["images_per_s"]:.2f} images/s, '
           f'{r["iter_ms"]:.1f} ms/iter, waiting for data {r["data_ms"]:.1f} '
-          f'ms/iter ({r["data_fraction"]:.1%})')
+          f'ms/iter ({r["data_fraction"]:.1%}); CPU {r["cpu_ms"]:.1f} '
+          f'ms/iter, {r["cpu_s_per_image"]:.3f} CPU s/image')
     if args.md:
         write_markdown(args, name, device, settings, r)
+
+
+def cpu_model():
+    """The CPU's model name from /proc/cpuinfo, or the machine type."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return f'({platform.machine()})'
 
 
 def write_markdown(args, name, device, settings, r):
@@ -188,19 +232,23 @@ def write_markdown(args, name, device, settings, r):
         osp.join(osp.dirname(osp.abspath(__file__)), 'benchmark.py'))
     benchmark = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(benchmark)
-    command = 'python tools/benchmark_train.py ' + ' '.join(
-        shlex.quote(a) for a in args.argv)
+    command = benchmark.command_line(args, 'benchmark_train.py')
     lines = [
         f'Device: {device}. {settings}. {args.iters} timed iterations after '
         f'{args.warmup} warm-up.', '', '```shell', command, '```', '',
         '| config | images/s | ms/iter | data wait (ms/iter) | data wait '
-        'fraction |', '|---|---:|---:|---:|---:|',
+        'fraction | CPU ms/iter | CPU s/image |',
+        '|---|---:|---:|---:|---:|---:|---:|',
         f'| {name} | {r["images_per_s"]:.2f} | {r["iter_ms"]:.1f} | '
-        f'{r["data_ms"]:.1f} | {r["data_fraction"]:.1%} |'
+        f'{r["data_ms"]:.1f} | {r["data_fraction"]:.1%} | '
+        f'{r["cpu_ms"]:.1f} | {r["cpu_s_per_image"]:.3f} |'
     ]
     kind = 'cuda' if 'CPU' not in device else 'cpu'
+    variant = ''.join(f' {flag}' for flag, on in (
+        ('amp', args.amp), ('channels-last', args.channels_last),
+        ('in-memory', args.in_memory)) if on)
     benchmark.update_markdown(
-        args.md, f'Training throughput {name} ({kind})', lines)
+        args.md, f'Training throughput {name}{variant} ({kind})', lines)
 
 
 if __name__ == '__main__':

@@ -10,6 +10,10 @@ Example:
     python tools/infer.py CONFIG CKPT aerial.tif --tile-size 1024 \
         --tile-overlap 128 --max-pixels 4194304 --device cuda --amp
 
+On the CPU the fast path is the default: channels-last, and bfloat16
+autocast where the CPU has native bf16 (``--fp32`` and
+``--no-channels-last`` turn them off); see docs/large_images.md.
+
 Images with more than ``--max-pixels`` pixels are counted tile by tile
 (``hsrcount.apis.tiled.tiled_inference``), so their size is not limited by
 the device memory; see docs/large_images.md.
@@ -25,9 +29,9 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from hsrcount.apis import inference_model, init_model, load_image
-from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
-                                      keep_float32_outputs)
+from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
 from hsrcount.apis.tiled import tiled_inference
+from hsrcount.utils import setup_allocator
 from hsrcount.visualization import draw_overlay
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -55,11 +59,16 @@ def parse_args():
                         help='tile side for tiled counting (multiple of 16)')
     parser.add_argument('--tile-overlap', type=int, default=128,
                         help='least overlap of neighbouring tiles, pixels')
-    parser.add_argument('--amp', action='store_true',
-                        help='bfloat16 autocast on the device')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='channels-last memory format (faster convs on '
-                        'recent GPUs)')
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument('--amp', action='store_const', const=True,
+                           default=None, help='bfloat16 autocast (default '
+                           'on a CPU with native bf16)')
+    precision.add_argument('--fp32', dest='amp', action='store_const',
+                           const=False, help='float32 throughout')
+    parser.add_argument('--channels-last',
+                        action=argparse.BooleanOptionalAction, default=None,
+                        help='channels-last memory format (default on the '
+                        'CPU)')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the backbone, neck and head '
                         '(slow first call per image size)')
@@ -76,24 +85,19 @@ class Counter:
 
     def __init__(self, model, args):
         self.model = model
-        self.device = args.device
-        self.amp = 'bf16' if args.amp else None
         self.max_pixels = args.max_pixels
         self.tile_size = args.tile_size
         self.tile_overlap = args.tile_overlap
-        apply_fast_paths(model, channels_last=args.channels_last,
-                         compile=args.compile)
-        if self.amp:
-            keep_float32_outputs(model)
+        apply_fast_paths(model, compile=args.compile, **resolve_fast_paths(
+            args.device, amp=args.amp, channels_last=args.channels_last))
 
     def __call__(self, img):
         """Return a CrowdDataSample with ``pred_density`` and
         ``pred_count`` for an (H, W, 3) uint8 BGR image."""
-        with autocast_context(self.device, self.amp):
-            if img.shape[0] * img.shape[1] > self.max_pixels:
-                return tiled_inference(self.model, img, self.tile_size,
-                                       self.tile_overlap)
-            return inference_model(self.model, img)
+        if img.shape[0] * img.shape[1] > self.max_pixels:
+            return tiled_inference(self.model, img, self.tile_size,
+                                   self.tile_overlap)
+        return inference_model(self.model, img)
 
 
 def density_overlay(img_bgr, density, count):
@@ -182,13 +186,15 @@ def list_inputs(path):
 
 
 def main():
+    setup_allocator()
     args = parse_args()
     if args.every < 1:
         sys.exit('--every must be at least 1')
     if args.max_pixels < 0:
         sys.exit('--max-pixels must be >= 0')
     kind, inputs = list_inputs(args.input)
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    model = init_model(args.config, args.checkpoint, device=args.device,
+                       fast_paths=None)  # Counter applies the flags
     align = model.data_preprocessor.pad_size_divisor
     if args.tile_size < align or args.tile_size % align:
         sys.exit(f'--tile-size must be a positive multiple of {align}')

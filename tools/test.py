@@ -8,10 +8,11 @@ Example:
 
 ``--amp``, ``--channels-last`` and ``--compile`` are applied to the model the
 Runner built (``hsrcount.apis.fast_paths``) before ``runner.test()``; the
-predictions stay float32, so metrics and pictures are unchanged in kind.
+predictions stay float32, so metrics and pictures are unchanged in kind. On
+the CPU channels-last, and bf16 where the CPU has native bf16, are the
+default; ``--fp32`` and ``--no-channels-last`` turn them off.
 """
 import argparse
-import contextlib
 import os
 import os.path as osp
 
@@ -19,10 +20,9 @@ from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 
-from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
-                                      keep_float32_outputs)
+from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
 from hsrcount.engine import CorruptCheckpointError, UnsafeCheckpointError
-from hsrcount.utils import register_all_modules
+from hsrcount.utils import register_all_modules, setup_allocator
 from hsrcount.utils.config import load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
 from hsrcount.utils.startup_log import with_startup_summary
@@ -58,10 +58,16 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher (tools/dist_test.sh uses pytorch)')
-    parser.add_argument('--amp', action='store_true',
-                        help='bfloat16 autocast on the model\'s device')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='channels-last memory format for the convs')
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument('--amp', action='store_const', const=True,
+                           default=None, help='bfloat16 autocast (default '
+                           'on a CPU with native bf16)')
+    precision.add_argument('--fp32', dest='amp', action='store_const',
+                           const=False, help='float32 throughout')
+    parser.add_argument('--channels-last',
+                        action=argparse.BooleanOptionalAction, default=None,
+                        help='channels-last memory format for the convs '
+                        '(default on the CPU)')
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the backbone, neck and head')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -84,23 +90,17 @@ def trigger_visualization_hook(cfg, show_dir):
 
 
 def speed_up(runner, args):
-    """Apply the --channels-last/--compile/--amp switches to the model.
-
-    Returns:
-        contextlib.AbstractContextManager: The autocast context to run the
-        test in (a null context without ``--amp``).
-    """
+    """Apply the --amp/--fp32, --channels-last and --compile switches (the
+    device's defaults where a switch is not given) to the model."""
     model = runner.model.module if is_model_wrapper(runner.model) \
         else runner.model
-    apply_fast_paths(model, channels_last=args.channels_last,
-                     compile=args.compile)
-    if not args.amp:
-        return contextlib.nullcontext()
-    keep_float32_outputs(model)
-    return autocast_context(next(model.parameters()).device, 'bf16')
+    device = next(model.parameters()).device
+    apply_fast_paths(model, compile=args.compile, **resolve_fast_paths(
+        device, amp=args.amp, channels_last=args.channels_last))
 
 
 def main():
+    setup_allocator()
     args = parse_args()
     cfg = load_tool_config(args)
     # Loaded below, strictly: MMEngine's load_from only warns about missing
@@ -133,9 +133,8 @@ def main():
     except RuntimeError as err:
         raise SystemExit(f'{args.checkpoint}: does not fit the model of '
                          f'{args.config}: {err}') from err
-    amp = speed_up(runner, args)
-    with amp:
-        metrics = runner.test()
+    speed_up(runner, args)
+    metrics = runner.test()
     runner.logger.info(
         'Test metrics: ' +
         ', '.join(f'{k}: {v:.3f}' for k, v in metrics.items()))

@@ -12,7 +12,7 @@ import os.path as osp
 from mmengine.config import DictAction
 from mmengine.runner import Runner
 
-from hsrcount.utils import register_all_modules
+from hsrcount.utils import register_all_modules, setup_allocator
 from hsrcount.utils.config import enable_amp, load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
 from hsrcount.utils.startup_log import with_startup_summary
@@ -33,7 +33,8 @@ def parse_args():
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='bfloat16 mixed precision (AmpOptimWrapper); needs a GPU')
+        help='bfloat16 mixed precision (AmpOptimWrapper on a GPU, '
+        'CPUAmpOptimWrapper on the CPU)')
     parser.add_argument(
         '--channels-last',
         action='store_true',
@@ -64,6 +65,7 @@ def parse_args():
 
 
 def main():
+    setup_allocator()
     args = parse_args()
     cfg = load_tool_config(args)
     if args.amp:

@@ -1,20 +1,32 @@
-"""Opt-in speed-ups for inference: channels-last, torch.compile, TF32, AMP.
+"""Inference speed-ups: channels-last, bf16 autocast, torch.compile, TF32.
 
-Each switch trades something (compile time, precision) for speed, so none is
-on by default. They apply to a built crowd counter (e.g. from
+On the CPU the fastest path that keeps the counts is the default
+(:func:`default_fast_paths`): channels-last always, and bfloat16 autocast
+where the CPU computes bf16 natively (AVX512_BF16 or AMX). Counts then stay
+within 0.5 % of float32 (``tests/test_apis/test_fast_paths_real.py``).
+:func:`hsrcount.apis.init_model` applies these defaults unless told
+otherwise; ``tools/infer.py`` and ``tools/test.py`` take ``--fp32`` and
+``--no-channels-last`` to turn them off. On a GPU nothing is on by default.
+
+The switches apply to a built crowd counter (e.g. from
 :func:`hsrcount.apis.init_model` or ``runner.model``)::
 
-    model = init_model(cfg, ckpt, device='cuda')
-    apply_fast_paths(model, channels_last=True, tf32=True)
-    keep_float32_outputs(model)  # predictions stay float32 under autocast
-    with autocast_context('cuda', 'bf16'):
-        result = inference_model(model, img)
+    model = init_model(cfg, ckpt, device='cuda', fast_paths=None)
+    apply_fast_paths(model, channels_last=True, amp='bf16', tf32=True)
+    result = inference_model(model, img)  # runs under bf16 autocast
 
-Training has its own switches: ``tools/train.py --amp`` (MMEngine's
-``AmpOptimWrapper`` in bfloat16) and the config key ``compile = True``
-(MMEngine's Runner then compiles ``model.train_step``).
+With ``amp`` the model's forward runs under autocast and its density head
+returns float32 maps, so counts, metrics and pictures work as before.
+
+Training has its own switches: ``tools/train.py --amp`` (bfloat16 autocast:
+MMEngine's ``AmpOptimWrapper`` on a GPU, ``CPUAmpOptimWrapper`` on the CPU)
+and the config key ``compile = True`` (MMEngine's Runner then compiles
+``model.train_step``).
 """
 import contextlib
+import functools
+import sys
+import threading
 from typing import Optional, Union
 
 import torch
@@ -26,6 +38,81 @@ AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
 # compiled one by one: the counter's own forward builds data samples
 # (Python objects) that would break the compiled graph.
 _COMPILE_PARTS = ('backbone', 'neck', 'head')
+
+
+#: ``/proc/cpuinfo`` flags of x86 CPUs that compute bfloat16 natively.
+NATIVE_BF16_FLAGS = ('avx512_bf16', 'amx_bf16')
+
+
+def _cpu_flags(cpuinfo='/proc/cpuinfo'):
+    """The ``flags`` of the first CPU in ``cpuinfo`` (empty if unreadable)."""
+    try:
+        with open(cpuinfo) as f:
+            for line in f:
+                if line.startswith('flags'):
+                    return set(line.split(':', 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+@functools.lru_cache(maxsize=None)
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512_BF16 or AMX).
+
+    Read from ``/proc/cpuinfo``, so only known on Linux; elsewhere False.
+    Without these instructions oneDNN emulates bf16 convs, which is slower
+    than float32.
+
+    Returns:
+        bool: True where bf16 autocast is the fast path on the CPU.
+    """
+    if not sys.platform.startswith('linux'):
+        return False
+    return bool(_cpu_flags() & set(NATIVE_BF16_FLAGS))
+
+
+def default_fast_paths(device: Union[str, torch.device]) -> dict:
+    """The inference speed-ups hsrcount uses by default on ``device``.
+
+    On the CPU: channels-last always (oneDNN's convs run faster in NHWC,
+    same values) and bf16 autocast where :func:`cpu_has_native_bf16`.
+    Elsewhere (GPUs) nothing: the switches stay opt-in there.
+
+    Args:
+        device (str | torch.device): Where the model runs.
+
+    Returns:
+        dict: ``channels_last`` (bool) and ``amp`` (``'bf16'`` or None),
+        keyword arguments of :func:`apply_fast_paths`.
+    """
+    if _device_type(device) == 'cpu':
+        return dict(channels_last=True,
+                    amp='bf16' if cpu_has_native_bf16() else None)
+    return dict(channels_last=False, amp=None)
+
+
+def resolve_fast_paths(device: Union[str, torch.device],
+                       amp: Optional[bool] = None,
+                       channels_last: Optional[bool] = None) -> dict:
+    """The device's defaults with a tool's explicit choices on top.
+
+    Args:
+        device (str | torch.device): Where the model runs.
+        amp (bool, optional): True for bf16 autocast (``--amp``), False for
+            float32 (``--fp32``), None for the device's default.
+        channels_last (bool, optional): True/False (``--channels-last`` /
+            ``--no-channels-last``), None for the device's default.
+
+    Returns:
+        dict: ``channels_last`` and ``amp``, for :func:`apply_fast_paths`.
+    """
+    options = default_fast_paths(device)
+    if amp is not None:
+        options['amp'] = 'bf16' if amp else None
+    if channels_last is not None:
+        options['channels_last'] = bool(channels_last)
+    return options
 
 
 def _device_type(device):
@@ -104,6 +191,11 @@ def _to_float32(value):
     return value
 
 
+def _float32_output(module, args, output):
+    """Forward hook: floating outputs cast to float32."""
+    return _to_float32(output)
+
+
 def keep_float32_outputs(
         model: nn.Module) -> torch.utils.hooks.RemovableHandle:
     """Make the density head return float32 maps even under autocast.
@@ -122,15 +214,84 @@ def keep_float32_outputs(
     if not isinstance(head, nn.Module):
         raise TypeError(f'keep_float32_outputs: {type(model).__name__} has '
                         f'no head module')
-    return head.register_forward_hook(
-        lambda module, args, output: _to_float32(output))
+    return head.register_forward_hook(_float32_output)
+
+
+class _AutocastForward:
+    """Forward pre- and post-hooks that run a module under autocast.
+
+    The pre-hook enters ``torch.autocast`` on the device of the input (or
+    of the module's first parameter), the post-hook (registered with
+    ``always_call``, so also after an exception) leaves it. A stack per
+    thread makes nested and concurrent calls safe. A module in training
+    mode runs as it would without the hooks: this is an inference switch
+    (training has ``tools/train.py --amp``).
+    """
+
+    def __init__(self, dtype):
+        self.dtype = AMP_DTYPES[dtype]
+        self._local = threading.local()
+
+    def __getstate__(self):
+        # The per-thread stacks are neither copied nor pickled: a copied
+        # model (deepcopy, pickle) starts with none open.
+        return dict(dtype=self.dtype)
+
+    def __setstate__(self, state):
+        self.dtype = state['dtype']
+        self._local = threading.local()
+
+    def _stack(self):
+        if not hasattr(self._local, 'stack'):
+            self._local.stack = []
+        return self._local.stack
+
+    def enter(self, module, args):
+        if module.training:
+            self._stack().append(contextlib.nullcontext())
+            return
+        if args and isinstance(args[0], torch.Tensor):
+            device = args[0].device.type
+        else:
+            param = next(module.parameters(), None)
+            device = param.device.type if param is not None else 'cpu'
+        context = torch.autocast(device, dtype=self.dtype)
+        context.__enter__()
+        self._stack().append(context)
+
+    def exit(self, module, args, output):
+        stack = self._stack()
+        if stack:
+            stack.pop().__exit__(None, None, None)
+
+
+def _set_autocast(model, amp):
+    """Run ``model``'s forward under autocast (``amp`` None: stop)."""
+    for handle in getattr(model, '_fast_paths_amp_handles', ()):
+        handle.remove()
+    handles = []
+    if amp is not None:
+        hooks = _AutocastForward(amp)
+        handles = [
+            model.register_forward_pre_hook(hooks.enter),
+            model.register_forward_hook(hooks.exit, always_call=True)
+        ]
+        head = getattr(model, 'head', None)
+        target = head if isinstance(head, nn.Module) else model
+        handles.append(target.register_forward_hook(_float32_output))
+    model._fast_paths_amp_handles = handles
+    model.fast_paths_amp = amp
 
 
 def apply_fast_paths(model: nn.Module,
                      channels_last: bool = False,
                      compile: Union[bool, dict] = False,
-                     tf32: bool = False) -> nn.Module:
+                     tf32: bool = False,
+                     amp: Optional[str] = None) -> nn.Module:
     """Switch on inference speed-ups of a crowd counter, in place.
+
+    :func:`default_fast_paths` gives the arguments hsrcount uses by default
+    on a device.
 
     Args:
         model (nn.Module): A :class:`CrowdCounter` (or any module; then
@@ -138,8 +299,9 @@ def apply_fast_paths(model: nn.Module,
             converts its input with a pre-hook).
         channels_last (bool): Store conv weights and the input images in
             channels-last (NHWC) memory format, which tensor-core convs on
-            GPUs prefer (:meth:`CrowdCounter.set_channels_last`). The values
-            do not change, only their layout.
+            GPUs and oneDNN's convs on CPUs prefer
+            (:meth:`CrowdCounter.set_channels_last`). The values do not
+            change, only their layout.
         compile (bool | dict): ``torch.compile`` the backbone, neck and head
             (each with ``nn.Module.compile``); a dict is passed to it as
             keyword arguments, e.g. ``dict(mode='max-autotune')``. The first
@@ -147,6 +309,14 @@ def apply_fast_paths(model: nn.Module,
         tf32 (bool): Allow TF32 for float32 matmuls and convs on CUDA
             (process-wide, see :func:`set_tf32`). False leaves the current
             setting as it is.
+        amp (str, optional): ``'bf16'`` or ``'fp16'``: every forward call
+            of ``model`` (``test_step``, :func:`inference_model`,
+            :func:`tiled_inference`, ``runner.test()``) runs under autocast
+            on the input's device, and the head's (or, without a head, the
+            model's) outputs are cast back to float32; in training mode
+            the model runs in full precision. A second call
+            replaces the first; None leaves the model in full precision
+            (and removes an earlier ``amp``).
 
     Returns:
         nn.Module: ``model`` itself.
@@ -154,6 +324,11 @@ def apply_fast_paths(model: nn.Module,
     if not isinstance(model, nn.Module):
         raise TypeError(f'apply_fast_paths: model must be an nn.Module, got '
                         f'{type(model).__name__}')
+    if amp is not None and amp not in AMP_DTYPES:
+        raise ValueError(f'apply_fast_paths: amp must be one of '
+                         f'{sorted(AMP_DTYPES)} or None, got {amp!r}')
+    if amp is not None or hasattr(model, '_fast_paths_amp_handles'):
+        _set_autocast(model, amp)
     if tf32:
         set_tf32(True)
     if channels_last and hasattr(model, 'set_channels_last'):

@@ -13,6 +13,7 @@ from mmengine.runner import load_checkpoint
 from hsrcount.registry import MODELS, TRANSFORMS
 from hsrcount.structures import CrowdDataSample
 from hsrcount.utils import check_cfg_options, load_config, register_all_modules
+from .fast_paths import apply_fast_paths, default_fast_paths
 
 #: Test-pipeline steps that read or render ground truth; inference has none.
 GT_TRANSFORMS = ('LoadCrowdAnnotations', 'GenerateDensity')
@@ -25,7 +26,8 @@ ImageInput = Union[str, np.ndarray]
 def init_model(config: Union[str, Config],
                checkpoint: Optional[str] = None,
                device: str = 'cpu',
-               cfg_options: Optional[dict] = None) -> nn.Module:
+               cfg_options: Optional[dict] = None,
+               fast_paths: Union[str, dict, None] = 'auto') -> nn.Module:
     """Build a crowd counter from a config and load its weights.
 
     Calls :func:`hsrcount.utils.register_all_modules` first, which also makes
@@ -41,6 +43,13 @@ def init_model(config: Union[str, Config],
         device (str): Where the model runs, e.g. ``'cpu'`` or ``'cuda:0'``.
         cfg_options (dict, optional): Overrides applied to (a copy of) the
             config, checked as ``--cfg-options`` are.
+        fast_paths (str | dict | None): Inference speed-ups
+            (:func:`hsrcount.apis.fast_paths.apply_fast_paths`): ``'auto'``
+            for the device's defaults (on the CPU channels-last, and bf16
+            autocast where the CPU has native bf16;
+            :func:`~hsrcount.apis.fast_paths.default_fast_paths`), a dict
+            of ``apply_fast_paths`` arguments, or None for plain float32.
+            Default: 'auto'.
 
     Returns:
         nn.Module: The model in eval mode with ``model.cfg`` set.
@@ -60,7 +69,15 @@ def init_model(config: Union[str, Config],
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     model.cfg = config
-    return model.to(device).eval()
+    model = model.to(device).eval()
+    if fast_paths == 'auto':
+        fast_paths = default_fast_paths(device)
+    elif fast_paths is not None and not isinstance(fast_paths, dict):
+        raise TypeError(f"init_model: fast_paths must be 'auto', a dict or "
+                        f"None, got {fast_paths!r}")
+    if fast_paths:
+        apply_fast_paths(model, **fast_paths)
+    return model
 
 
 def load_image(path: str) -> np.ndarray:

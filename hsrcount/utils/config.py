@@ -136,29 +136,39 @@ def load_tool_config(args):
     return cfg
 
 
+#: Optimizer wrappers ``--amp`` may replace: the plain one and the AMP ones.
+AMP_WRAPPERS = ('OptimWrapper', 'AmpOptimWrapper', 'CPUAmpOptimWrapper')
+
+
 def enable_amp(cfg, device=None):
-    """Train with MMEngine's ``AmpOptimWrapper`` in bfloat16 (``--amp``).
+    """Train in bfloat16 mixed precision (``--amp``), on a GPU or the CPU.
+
+    On a GPU the optimizer wrapper becomes MMEngine's ``AmpOptimWrapper``
+    in bfloat16; on the CPU, where that one refuses to run, hsrcount's
+    :class:`~hsrcount.engine.optim_wrappers.CPUAmpOptimWrapper` (bfloat16
+    autocast, no loss scaler). The weights, gradients and optimizer state
+    stay float32 either way.
 
     Args:
         cfg (Config): A training config whose ``optim_wrapper`` is a plain
-            ``OptimWrapper`` (or already an ``AmpOptimWrapper``).
+            ``OptimWrapper`` (or already one of :data:`AMP_WRAPPERS`).
         device (str, optional): Where training runs; default CUDA when it
             is available, else CPU.
 
     Raises:
         ValueError: If the config uses another optimizer wrapper.
-        RuntimeError: On the CPU, where MMEngine 0.10.7's AmpOptimWrapper
-            refuses to run.
     """
     if device is None:
         device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    if not str(device).startswith('cuda'):
-        raise RuntimeError(
-            '--amp needs a GPU: MMEngine\'s AmpOptimWrapper does not train '
-            'on the CPU. Drop --amp to train in float32.')
     wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+    if wrapper not in AMP_WRAPPERS:
         raise ValueError(f'--amp needs optim_wrapper.type=OptimWrapper, the '
                          f'config has {wrapper}')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    if str(device).startswith('cpu'):
+        cfg.optim_wrapper.type = 'CPUAmpOptimWrapper'
+        cfg.optim_wrapper.pop('loss_scale', None)
+        cfg.optim_wrapper.pop('use_fsdp', None)
+        cfg.optim_wrapper.dtype = 'bfloat16'
+    else:
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('dtype', 'bfloat16')

@@ -43,13 +43,20 @@ def test_refused_with_the_missing_part(key, message):
     assert message in str(err.value)
 
 
-def test_amp_needs_a_gpu_and_a_plain_wrapper():
+def test_amp_picks_the_wrapper_of_the_device():
     cfg = Config(CFG)
-    with pytest.raises(RuntimeError, match='needs a GPU'):
-        enable_amp(cfg, 'cpu')
+    enable_amp(cfg, 'cpu')
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert cfg.optim_wrapper.dtype == 'bfloat16'
     enable_amp(cfg, 'cuda')
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
     assert cfg.optim_wrapper.dtype == 'bfloat16'
+    # A GPU config's loss scaler means nothing to the CPU wrapper.
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+    enable_amp(cfg, 'cpu')
+    assert cfg.optim_wrapper.type == 'CPUAmpOptimWrapper'
+    assert 'loss_scale' not in cfg.optim_wrapper
     cfg.optim_wrapper.type = 'ApexOptimWrapper'
-    with pytest.raises(ValueError, match='ApexOptimWrapper'):
-        enable_amp(cfg, 'cuda')
+    for device in ('cuda', 'cpu'):
+        with pytest.raises(ValueError, match='ApexOptimWrapper'):
+            enable_amp(cfg, device)

@@ -1,14 +1,21 @@
 """Inference speed-up switches keep the model's outputs."""
 import contextlib
+import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 
+from hsrcount.apis import fast_paths, inference_model, init_model
 from hsrcount.apis.fast_paths import (apply_fast_paths, autocast_context,
-                                      keep_float32_outputs, restore_tf32,
+                                      default_fast_paths, keep_float32_outputs,
+                                      resolve_fast_paths, restore_tf32,
                                       set_tf32)
 from hsrcount.models import CrowdCounter
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+DEMO = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_demo.py')
 
 
 def small_counter():
@@ -123,3 +130,123 @@ def test_set_tf32_round_trip():
 def test_apply_fast_paths_rejects_non_modules():
     with pytest.raises(TypeError, match='nn.Module'):
         apply_fast_paths('model', channels_last=True)
+
+
+def test_cpu_flags_read_from_cpuinfo(tmp_path):
+    cpuinfo = tmp_path / 'cpuinfo'
+    cpuinfo.write_text('processor\t: 0\nflags\t\t: fpu avx512f avx512_bf16 '
+                       'sse\nprocessor\t: 1\nflags\t\t: other\n')
+    assert fast_paths._cpu_flags(str(cpuinfo)) == {
+        'fpu', 'avx512f', 'avx512_bf16', 'sse'}
+    assert fast_paths._cpu_flags(str(tmp_path / 'missing')) == set()
+
+
+@pytest.mark.parametrize('native', [True, False])
+def test_default_fast_paths_per_device(monkeypatch, native):
+    monkeypatch.setattr(fast_paths, 'cpu_has_native_bf16', lambda: native)
+    assert default_fast_paths('cpu') == dict(
+        channels_last=True, amp='bf16' if native else None)
+    assert default_fast_paths(torch.device('cpu')) == \
+        default_fast_paths('cpu')
+    # GPUs keep every switch opt-in.
+    assert default_fast_paths('cuda:1') == dict(channels_last=False,
+                                                amp=None)
+
+
+def test_resolve_fast_paths_lets_flags_override(monkeypatch):
+    monkeypatch.setattr(fast_paths, 'cpu_has_native_bf16', lambda: True)
+    assert resolve_fast_paths('cpu') == dict(channels_last=True, amp='bf16')
+    assert resolve_fast_paths('cpu', amp=False, channels_last=False) == \
+        dict(channels_last=False, amp=None)
+    assert resolve_fast_paths('cuda', amp=True) == dict(channels_last=False,
+                                                        amp='bf16')
+    monkeypatch.setattr(fast_paths, 'cpu_has_native_bf16', lambda: False)
+    assert resolve_fast_paths('cpu')['amp'] is None
+    assert resolve_fast_paths('cpu', amp=True)['amp'] == 'bf16'
+
+
+def conv_dtypes(model):
+    """Record the output dtype of the model's first conv at each call."""
+    dtypes = []
+    conv = next(m for m in model.modules() if isinstance(m, nn.Conv2d))
+    conv.register_forward_hook(lambda m, args, out: dtypes.append(out.dtype))
+    return dtypes
+
+
+def test_amp_runs_every_forward_in_bf16_with_float32_outputs():
+    model = small_counter()
+    x = batch()
+    with torch.no_grad():
+        expected = model(x)
+    dtypes = conv_dtypes(model)
+    apply_fast_paths(model, amp='bf16')
+    with torch.no_grad():
+        out = model(x)
+        samples = model.test_step(dict(inputs=list(x)))
+    assert dtypes == [torch.bfloat16, torch.bfloat16]
+    assert out.dtype == torch.float32
+    assert samples[0].pred_density.data.dtype == torch.float32
+    assert torch.is_autocast_enabled('cpu') is False  # left after the call
+    assert out.sum() == pytest.approx(float(expected.sum()), rel=0.02)
+    # Training mode runs as without the switch.
+    model.train()
+    model(x)
+    assert dtypes[-1] == torch.float32
+    model.eval()
+    # None takes it off again; a second amp replaces the first.
+    apply_fast_paths(model, amp='bf16')
+    apply_fast_paths(model, amp=None)
+    with torch.no_grad():
+        assert model(x).dtype == torch.float32
+    assert dtypes[-1] == torch.float32
+    with pytest.raises(ValueError, match='amp must be one of'):
+        apply_fast_paths(model, amp='int8')
+
+
+def test_amp_leaves_autocast_after_an_error():
+    model = small_counter()
+    apply_fast_paths(model, amp='bf16')
+    with pytest.raises(RuntimeError):
+        model(torch.randn(1, 5, 32, 32))  # wrong number of channels
+    assert torch.is_autocast_enabled('cpu') is False
+
+
+def test_amp_on_a_module_without_head_casts_its_output():
+    conv = nn.Conv2d(3, 2, 3).eval()
+    apply_fast_paths(conv, amp='bf16')
+    with torch.no_grad():
+        assert conv(batch()).dtype == torch.float32
+
+
+def test_init_model_applies_the_device_defaults(monkeypatch):
+    monkeypatch.setattr(fast_paths, 'cpu_has_native_bf16', lambda: True)
+    model = init_model(DEMO)
+    assert model.channels_last and model.fast_paths_amp == 'bf16'
+    dtypes = conv_dtypes(model)
+    img = np.random.default_rng(0).integers(0, 256, (48, 64, 3), np.uint8)
+    result = inference_model(model, img)
+    assert dtypes == [torch.bfloat16]
+    assert result.pred_density.data.dtype == torch.float32
+    plain = init_model(DEMO, fast_paths=None)
+    assert not plain.channels_last
+    assert getattr(plain, 'fast_paths_amp', None) is None
+    custom = init_model(DEMO, fast_paths=dict(channels_last=True))
+    assert custom.channels_last
+    assert getattr(custom, 'fast_paths_amp', None) is None
+    with pytest.raises(TypeError, match='fast_paths'):
+        init_model(DEMO, fast_paths='fast')
+
+
+def test_amp_model_can_be_copied_and_pickled():
+    """EMA hooks and checkpoints deepcopy or pickle models; the autocast
+    switch goes with the copy."""
+    import copy
+    import pickle
+    model = small_counter()
+    apply_fast_paths(model, amp='bf16')
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        dtypes = conv_dtypes(clone)
+        with torch.no_grad():
+            out = clone(batch())
+        assert dtypes == [torch.bfloat16]
+        assert out.dtype == torch.float32

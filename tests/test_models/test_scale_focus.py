@@ -127,3 +127,37 @@ def test_init_keeps_hidden_units_alive():
     for block in sfm.blocks:
         assert (block.channel.fc1.weight.grad.abs().sum(1) > 0).all()
         assert (block.channel.fc2.weight.grad.abs().sum(0) > 0).all()
+
+
+@pytest.mark.parametrize('mode', ['channel_spatial', 'parallel_average'])
+def test_bf16_means_do_not_copy_the_features_to_float32(mode):
+    """Under CPU autocast the features are bf16; ``torch.mean`` of a bf16
+    CPU tensor would first copy all of it to float32 (a full-size
+    ``aten::_to_copy``). The focus means read the bf16 tensor directly,
+    and match the float32 means to bf16 precision."""
+    from torch.profiler import profile
+    torch.manual_seed(0)
+    sfm = ScaleFocusModule(in_channels=(32, ), reduction=4, mode=mode)
+    sfm.init_weights()
+    x = torch.rand(1, 32, 24, 40).contiguous(
+        memory_format=torch.channels_last)
+    with torch.no_grad():
+        expected = sfm((x, ))[0]
+        xb = x.bfloat16()
+        with profile(record_shapes=True) as prof, \
+                torch.autocast('cpu', dtype=torch.bfloat16):
+            out = sfm((xb, ))[0]
+    copies = [e.input_shapes[0] for e in prof.events()
+              if e.name == 'aten::_to_copy' and e.input_shapes]
+    assert list(x.shape) not in copies, copies
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out.float(), expected, rtol=0.02, atol=0.02)
+    for block in sfm.blocks:
+        m = block.spatial.conv  # the channel mean feeds this conv
+        got = []
+        m.register_forward_pre_hook(lambda mod, args: got.append(args[0]))
+        with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+            block.spatial(xb)
+        torch.testing.assert_close(got[0].float(),
+                                   x.mean(dim=1, keepdim=True),
+                                   rtol=0.01, atol=0.01)

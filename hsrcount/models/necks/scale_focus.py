@@ -9,6 +9,27 @@ SFM_MODES = ('channel_spatial', 'spatial_channel', 'parallel_average',
              'parallel_conv', 'channel', 'spatial', 'none')
 
 
+def mean_over(x, dims):
+    """Mean of ``x`` over ``dims`` (kept), in the dtype of ``x``.
+
+    ``torch.mean`` of a bfloat16 or float16 CPU tensor first copies the
+    whole tensor to float32; a sum does not (its kernel accumulates in
+    float32 as it reads), so under autocast the focus modules divide a sum
+    instead. In float32 it is the mean.
+
+    Args:
+        x (Tensor): Any shape, e.g. (N, C, H, W).
+        dims (tuple[int]): The dimensions averaged.
+
+    Returns:
+        Tensor: ``x`` averaged over ``dims``, which are kept with size 1.
+    """
+    size = 1
+    for d in dims:
+        size *= x.shape[d]
+    return x.sum(dim=dims, keepdim=True) / size
+
+
 class ChannelFocus(nn.Module):
     """Channel focus, eqs. 1-3: ``S = sigmoid(W2 relu(W1 avgpool(F))) * F``.
 
@@ -29,7 +50,7 @@ class ChannelFocus(nn.Module):
 
     def forward(self, x):
         """(N, C, H, W) -> (N, C, H, W)."""
-        z = x.mean(dim=(2, 3))  # eq. 1
+        z = mean_over(x, (2, 3)).flatten(1)  # eq. 1, (N, C)
         s = torch.sigmoid(self.fc2(torch.relu(self.fc1(z))))  # eq. 2
         return x * s[:, :, None, None]  # eq. 3
 
@@ -52,7 +73,7 @@ class SpatialFocus(nn.Module):
 
     def forward(self, x):
         """(N, C, H, W) -> (N, C, H, W)."""
-        m = x.mean(dim=1, keepdim=True)  # eq. 4, M
+        m = mean_over(x, (1, ))  # eq. 4, M
         return x * torch.sigmoid(self.conv(m))  # eq. 4 M-hat, eq. 5
 
 

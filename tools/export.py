@@ -64,7 +64,8 @@ def main(argv=None):
     from hsrcount.deployment import export_onnx
     out = args.out or osp.splitext(args.checkpoint)[0] + '.onnx'
     opset = args.opset or (18 if args.dynamo else 17)
-    model = init_model(args.config, args.checkpoint)
+    # Exported in plain float32: the graph must not carry CPU autocast.
+    model = init_model(args.config, args.checkpoint, fast_paths=None)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     export_onnx(model, out, opset=opset, dynamo=args.dynamo,
                 config_text=model.cfg.pretty_text)

@@ -32,7 +32,7 @@ def exported(tmp_path_factory):
         [sys.executable, osp.join(REPO, 'tools', 'export.py'), DEMO, ckpt,
          '--out', out, '--check'], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    model = init_model(DEMO, ckpt)
+    model = init_model(DEMO, ckpt, fast_paths=None)
     return model, out, proc.stdout, tmp
 
 

@@ -40,7 +40,7 @@ def load_model_and_dataset(config, checkpoint, device='cpu'):
     """
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'{checkpoint}: no such checkpoint')
-    model = init_model(config, checkpoint, device=device)
+    model = init_model(config, checkpoint, device=device, fast_paths=None)
     return model, build_test_dataset(model.cfg)
 
 

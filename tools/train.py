@@ -3,14 +3,21 @@
 Example:
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py --amp --resume
+
+The run holds ``<work_dir>/train.lock`` (rank 0 of a distributed run): a
+second run in the same work dir stops with a message naming the first. The
+Runner is :class:`hsrcount.engine.CrowdRunner`: ``--resume`` is strict, and
+``load_from`` is strict unless the config sets ``load_from_strict = False``.
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
+from hsrcount.engine import (CheckpointError, CrowdRunner, WorkDirInUseError,
+                             WorkDirLock, launcher_rank)
 from hsrcount.utils import register_all_modules
 from hsrcount.utils.config import enable_amp, load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
@@ -71,9 +78,16 @@ def main():
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     register_all_modules(init_default_scope=False)
-    init_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    lock = WorkDirLock(cfg.work_dir) if launcher_rank(args.launcher) == 0 \
+        else contextlib.nullcontext()
+    try:
+        with lock:
+            init_cpu_distributed(cfg)
+            runner = CrowdRunner.from_cfg(cfg)
+            runner.train()
+    except (CheckpointError, WorkDirInUseError) as err:
+        # They name the file and the fault; a traceback adds nothing.
+        raise SystemExit(f'{type(err).__name__}: {err}') from err
 
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from hsrcount.registry import HOOKS
-from ..model_loading import walk_tensors
+from ..model_loading import first_non_finite, walk_tensors
 
 
 def _as_float(value) -> Optional[float]:
@@ -18,26 +18,6 @@ def _as_float(value) -> Optional[float]:
     if isinstance(value, Number) and not isinstance(value, bool):
         return float(value)
     return None
-
-
-def _first_non_finite(named_tensors) -> Optional[tuple]:
-    """``(name, bad values, total non-finite tensors)`` or None.
-
-    The per-tensor checks are stacked so a GPU synchronises once.
-    """
-    named = [(name, t) for name, t in named_tensors
-             if isinstance(t, torch.Tensor) and t.is_floating_point()]
-    if not named:
-        return None
-    device = named[0][1].device
-    flags = torch.stack(
-        [torch.isfinite(t).all().to(device) for _, t in named]).tolist()
-    bad = [i for i, ok in enumerate(flags) if not ok]
-    if not bad:
-        return None
-    name, tensor = named[bad[0]]
-    count = int(tensor.numel() - torch.isfinite(tensor).sum())
-    return name, count, len(bad)
 
 
 @HOOKS.register_module()
@@ -68,8 +48,10 @@ class FiniteLossHook(Hook):
 
     Args:
         check_weights (bool): Check the model's weights after every
-            iteration, not only before saves. One fused check per
-            iteration (a single device synchronisation). Defaults to True.
+            iteration, not only before saves: one sum per tensor and a
+            single device synchronisation
+            (:func:`hsrcount.engine.model_loading.first_non_finite`).
+            Defaults to True.
 
     Example:
         >>> custom_hooks = [dict(type='FiniteLossHook')]
@@ -119,20 +101,20 @@ class FiniteLossHook(Hook):
         """
         self._raise_if_bad(runner, checkpoint.get('state_dict', {}),
                            'in the checkpoint about to be saved')
-        found = _first_non_finite(
+        found = first_non_finite(
             walk_tensors(checkpoint.get('optimizer', {}), 'optimizer'))
         if found is not None:
             self._fail(runner, found, 'optimizer state',
                        'in the checkpoint about to be saved')
 
     def _raise_if_bad(self, runner, state_dict: dict, when: str) -> None:
-        found = _first_non_finite(state_dict.items())
+        found = first_non_finite(state_dict.items())
         if found is not None:
             self._fail(runner, found, 'weight', when)
 
     @staticmethod
     def _fail(runner, found: tuple, what: str, when: str) -> None:
-        name, count, tensors = found
+        name, _, count, tensors = found
         others = f' (and {tensors - 1} more tensor(s))' if tensors > 1 \
             else ''
         raise FloatingPointError(

@@ -86,8 +86,7 @@ _TRUE_VALUES = ('1', 'y', 'yes', 'true')  # as torch.load reads them
 #: Readable names of file types someone may pass by mistake.
 _MAGIC = ((b'\xff\xd8\xff', 'a JPEG image'), (b'\x89PNG', 'a PNG image'),
           (b'GIF8', 'a GIF image'), (b'BM', 'a BMP image'),
-          (b'%PDF', 'a PDF document'), (b'\x1f\x8b', 'a gzip file'),
-          (b'PK\x03\x04', 'a zip archive'))
+          (b'%PDF', 'a PDF document'), (b'\x1f\x8b', 'a gzip file'))
 #: RuntimeError messages of torch's zip reader about damaged archives.
 _ZIP_READER_FAULTS = ('PytorchStreamReader', 'inline_container',
                       'record size', 'file in archive', 'central directory',
@@ -206,6 +205,9 @@ def _file_kind(filename: str) -> str:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return f'it is {kind}, not a torch checkpoint'
+    if head.startswith(b'PK\x03\x04'):
+        return ('a zip archive without its directory: a torch checkpoint cut '
+                'short, or another damaged zip')
     if head.lstrip()[:1] in (b'{', b'['):
         return 'it is JSON or other text, not a torch checkpoint'
     if head[:1] == b'\x80':

@@ -1,7 +1,9 @@
 """Count people in an image, a folder of images or a video file.
 
 Writes ``counts.csv`` (one row per image or video frame) and, unless
-``--no-overlay``, one density overlay picture per image or frame to OUT_DIR.
+``--no-overlay``, one density overlay picture per image or frame to OUT_DIR,
+then prints the count (one image) or a summary: images, total and mean
+count, failures.
 
 Example:
     python tools/infer.py CONFIG CKPT crowd.jpg --out-dir out/
@@ -16,10 +18,18 @@ autocast where the CPU has native bf16 (``--fp32`` and
 
 Images with more than ``--max-pixels`` pixels are counted tile by tile
 (``hsrcount.apis.tiled.tiled_inference``), so their size is not limited by
-the device memory; see docs/large_images.md.
+the device memory; see docs/large_images.md. Images over
+``--max-image-pixels`` (default: Pillow's decompression-bomb limit, about
+179 megapixels) are refused unless that limit is raised or lifted (0).
+
+Each row is flushed to ``counts.csv`` as soon as it is counted. A run that
+was killed leaves the rows counted so far, and running the same command
+again (same config, checkpoint and counting settings, same ``--out-dir``)
+counts only what is missing. ``--overwrite`` starts a new ``counts.csv``.
 """
 import argparse
 import csv
+import json
 import os
 import os.path as osp
 import sys
@@ -27,18 +37,26 @@ import sys
 import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
+from PIL import Image
 
 from hsrcount.apis import inference_model, init_model, load_image
 from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
 from hsrcount.apis.tiled import tiled_inference
-from hsrcount.utils import setup_allocator
+from hsrcount.engine import CheckpointError
+from hsrcount.utils import atomic_write, setup_allocator
 from hsrcount.visualization import draw_overlay
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg')
+CSV_NAME = 'counts.csv'
+RUN_NAME = 'counts.run.json'
+HEADER = ['source', 'count']
+#: Pillow refuses to decode images over twice ``Image.MAX_IMAGE_PIXELS``
+#: (about 179 megapixels) as possible decompression bombs.
+PILLOW_PIXEL_LIMIT = 2 * (Image.MAX_IMAGE_PIXELS or 89478485)
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Count people in images')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
@@ -46,6 +64,9 @@ def parse_args():
                         'video file')
     parser.add_argument('--out-dir', default='infer_out',
                         help='where counts.csv and overlays go')
+    parser.add_argument('--overwrite', action='store_true',
+                        help='start a new counts.csv instead of adding the '
+                        'missing rows to the one in --out-dir')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument('--no-overlay', action='store_true',
                         help='write counts only')
@@ -55,6 +76,11 @@ def parse_args():
         '--max-pixels', type=int, default=2048 * 2048,
         help='count images with more pixels than this by tiles; 0 tiles '
         'every image')
+    parser.add_argument(
+        '--max-image-pixels', type=int, default=PILLOW_PIXEL_LIMIT,
+        help='refuse images with more pixels than this (default: Pillow\'s '
+        f'decompression-bomb limit, {PILLOW_PIXEL_LIMIT}); 0 lifts the '
+        'limit, for huge images you trust, counted by tiles')
     parser.add_argument('--tile-size', type=int, default=1024,
                         help='tile side for tiled counting (multiple of 16)')
     parser.add_argument('--tile-overlap', type=int, default=128,
@@ -72,7 +98,7 @@ def parse_args():
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the backbone, neck and head '
                         '(slow first call per image size)')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 class Counter:
@@ -100,6 +126,40 @@ class Counter:
         return inference_model(self.model, img)
 
 
+def read_image(path, max_image_pixels):
+    """Read an image as (H, W, 3) uint8 BGR after checking its size.
+
+    The size comes from the file's header, before anything is decoded.
+    Pillow's own guard is lifted (``Image.MAX_IMAGE_PIXELS = None``) in
+    :func:`main`; this check replaces it.
+
+    Args:
+        path (str): The image file.
+        max_image_pixels (int): Largest width x height accepted; 0 for no
+            limit.
+
+    Raises:
+        ValueError: The image is larger than the limit (naming the file,
+            its size and the flag that lifts the limit), or cannot be
+            decoded.
+    """
+    if max_image_pixels:
+        try:
+            with Image.open(path) as img:
+                width, height = img.size
+        except Exception:  # not for Pillow: load_image names the fault
+            width = height = 0
+        if width * height > max_image_pixels:
+            raise ValueError(
+                f'{path}: {width} x {height} = {width * height} pixels is '
+                f'over the limit of {max_image_pixels} pixels '
+                '(--max-image-pixels), which guards against decompression '
+                'bombs (small files that decode to huge images). If you '
+                'trust the file, pass --max-image-pixels 0 to lift the '
+                'limit; it is then counted by tiles (--max-pixels)')
+    return load_image(path)
+
+
 def density_overlay(img_bgr, density, count):
     """The density over the image, count and colour bar as in every picture
     of hsrcount (:func:`hsrcount.visualization.draw_overlay`); BGR."""
@@ -107,65 +167,172 @@ def density_overlay(img_bgr, density, count):
         draw_overlay(img_bgr[..., ::-1], density, count)[..., ::-1])
 
 
-def iter_video(path, every):
-    """Yield (frame index, BGR frame) of every ``every``-th frame."""
+class CountsFile:
+    """``counts.csv``, written row by row, resumable.
+
+    Every row is flushed as soon as it is written, so a killed run leaves
+    the rows counted so far (at worst a torn last line, dropped on resume).
+    ``counts.run.json`` beside it records the config, the checkpoint (path,
+    size, modification time) and the counting settings; a later run with
+    the same record adds only the rows that are missing.
+
+    Args:
+        out_dir (str): The output folder.
+        run (dict): This run's record.
+        overwrite (bool): Start a new file whatever is there.
+
+    Attributes:
+        counts (dict[str, float]): Source -> count, earlier rows included.
+        earlier (set[str]): Sources found from an earlier run.
+
+    Raises:
+        SystemExit: ``counts.csv`` exists and was written by another run
+            (or its record is missing), without ``overwrite``.
+    """
+
+    def __init__(self, out_dir, run, overwrite=False):
+        self.path = osp.join(out_dir, CSV_NAME)
+        self.run_path = osp.join(out_dir, RUN_NAME)
+        self.counts = {}
+        if overwrite or not osp.exists(self.path):
+            atomic_write(json.dumps(run, indent=1), self.run_path)
+            atomic_write(','.join(HEADER) + '\n', self.path)
+        else:
+            self._check_same_run(run)
+            self._read_previous()
+        self.earlier = set(self.counts)
+        self._file = open(self.path, 'a', newline='')
+        self._writer = csv.writer(self._file)
+
+    def _check_same_run(self, run):
+        try:
+            with open(self.run_path) as f:
+                before = json.load(f)
+        except (OSError, ValueError):
+            before = None
+        if before != run:
+            differ = sorted(k for k in run
+                            if not before or before.get(k) != run[k])
+            what = (f'{RUN_NAME} is missing or unreadable' if before is None
+                    else f'these differ: {", ".join(differ)}')
+            raise SystemExit(
+                f'{self.path} holds counts of another run ({what}). Pass '
+                '--overwrite to replace it, or choose another --out-dir.')
+
+    def _read_previous(self):
+        with open(self.path, 'rb') as f:
+            data = f.read()
+        if data and not data.endswith(b'\n'):
+            # A run killed in the middle of a row: drop the torn line.
+            data = data[:data.rfind(b'\n') + 1]
+            with open(self.path, 'r+b') as f:
+                f.truncate(len(data))
+        rows = list(csv.reader(data.decode('utf-8').splitlines()))
+        if not rows or rows[0] != HEADER:
+            raise SystemExit(f'{self.path}: not a counts file of this tool '
+                             f'(header {rows[0] if rows else None}); pass '
+                             '--overwrite to replace it')
+        for row in rows[1:]:
+            if len(row) == 2:
+                self.counts[row[0]] = float(row[1])
+
+    def __contains__(self, source):
+        return source in self.counts
+
+    def add(self, source, count):
+        """Write and flush one row."""
+        self._writer.writerow([source, f'{count:.3f}'])
+        self._file.flush()
+        self.counts[source] = round(count, 3)
+
+    def close(self):
+        self._file.close()
+
+
+def run_record(args):
+    """What decides the counts of a run, for :class:`CountsFile`."""
+    stat = os.stat(args.checkpoint)
+    return dict(
+        config=osp.abspath(args.config),
+        checkpoint=osp.abspath(args.checkpoint),
+        checkpoint_size=stat.st_size,
+        checkpoint_mtime_ns=stat.st_mtime_ns,
+        max_pixels=args.max_pixels,
+        tile_size=args.tile_size,
+        tile_overlap=args.tile_overlap,
+        amp=args.amp)
+
+
+def write_overlay(out_file, img, result):
+    density = result.pred_density.data[0].cpu().numpy()
+    cv2.imwrite(out_file, density_overlay(img, density, result.pred_count))
+
+
+def count_images(counter, paths, counts, args):
+    """Count each image not yet in ``counts``.
+
+    Returns:
+        list[tuple[str, str]]: The files that could not be counted, why.
+    """
+    failures = []
+    todo = [path for path in paths if path not in counts]
+    progress = ProgressBar(len(todo)) if len(todo) > 1 else None
+    for path in todo:
+        try:
+            img = read_image(path, args.max_image_pixels)
+            result = counter(img)
+        except (OSError, ValueError) as err:
+            failures.append((path, str(err)))
+        else:
+            counts.add(path, result.pred_count)
+            if not args.no_overlay:
+                name = osp.splitext(osp.basename(path))[0] + '.jpg'
+                write_overlay(osp.join(args.out_dir, name), img, result)
+        if progress:
+            progress.update()
+    if progress:
+        print()  # end the progress bar's line
+    return failures
+
+
+def count_video(counter, path, counts, args):
+    """Count every ``args.every``-th frame of a video not yet in ``counts``.
+
+    Returns:
+        tuple[int, int]: Frames read, frames the container declares (0 when
+        it does not say).
+    """
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
         raise OSError(f'{path}: cannot open the video file')
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-    index = 0
+    declared = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+    stem = osp.splitext(osp.basename(path))[0]
+    progress = ProgressBar((declared + args.every - 1) // args.every) \
+        if declared else None
+    read = 0
     try:
         while True:
             ok, frame = cap.read()
             if not ok:
                 break
-            if index % every == 0:
-                yield index, frame, total
-            index += 1
+            index, read = read, read + 1
+            if index % args.every:
+                continue
+            source = f'{path}#{index}'
+            if source not in counts:
+                result = counter(frame)
+                counts.add(source, result.pred_count)
+                if not args.no_overlay:
+                    write_overlay(
+                        osp.join(args.out_dir, f'{stem}_{index:06d}.jpg'),
+                        frame, result)
+            if progress:
+                progress.update()
     finally:
         cap.release()
-
-
-def count_images(counter, paths, writer, out_dir, overlay):
-    """Count each image; return the files that could not be counted."""
-    failures = []
-    progress = ProgressBar(len(paths)) if len(paths) > 1 else None
-    for path in paths:
-        try:
-            img = load_image(path)
-            result = counter(img)
-        except (OSError, ValueError) as err:
-            failures.append((path, str(err)))
-        else:
-            count = result.pred_count
-            writer.writerow([path, f'{count:.3f}'])
-            if overlay:
-                density = result.pred_density.data[0].cpu().numpy()
-                name = osp.splitext(osp.basename(path))[0] + '.jpg'
-                cv2.imwrite(
-                    osp.join(out_dir, name),
-                    density_overlay(img, density, count))
-        if progress:
-            progress.update()
-    return failures
-
-
-def count_video(counter, path, every, writer, out_dir, overlay):
-    """Count frames of one video."""
-    stem = osp.splitext(osp.basename(path))[0]
-    progress = None
-    for index, frame, total in iter_video(path, every):
-        if progress is None and total > 0:
-            progress = ProgressBar((total + every - 1) // every)
-        result = counter(frame)
-        writer.writerow([f'{path}#{index}', f'{result.pred_count:.3f}'])
-        if overlay:
-            density = result.pred_density.data[0].cpu().numpy()
-            cv2.imwrite(
-                osp.join(out_dir, f'{stem}_{index:06d}.jpg'),
-                density_overlay(frame, density, result.pred_count))
-        if progress:
-            progress.update()
+    if progress:
+        print()
+    return read, declared
 
 
 def list_inputs(path):
@@ -185,16 +352,34 @@ def list_inputs(path):
     return 'images', [path]
 
 
-def main():
+def summary(counts, sources, what):
+    """``N what(s) counted: total T, mean M per what`` over ``sources``."""
+    done = [s for s in sources if s in counts]
+    total = float(sum(counts.counts[s] for s in done))
+    mean = total / len(done) if done else 0.0
+    line = (f'{len(done)} {what}(s) counted: total {total:.1f}, '
+            f'mean {mean:.2f} per {what}')
+    earlier = sum(s in counts.earlier for s in done)
+    if earlier:
+        line += f' ({earlier} in {CSV_NAME} from an earlier run)'
+    return line
+
+
+def main(argv=None):
     setup_allocator()
-    args = parse_args()
+    args = parse_args(argv)
     if args.every < 1:
         sys.exit('--every must be at least 1')
-    if args.max_pixels < 0:
-        sys.exit('--max-pixels must be >= 0')
+    if args.max_pixels < 0 or args.max_image_pixels < 0:
+        sys.exit('--max-pixels and --max-image-pixels must be >= 0')
+    # read_image checks sizes against --max-image-pixels instead.
+    Image.MAX_IMAGE_PIXELS = None
     kind, inputs = list_inputs(args.input)
-    model = init_model(args.config, args.checkpoint, device=args.device,
-                       fast_paths=None)  # Counter applies the flags
+    try:
+        model = init_model(args.config, args.checkpoint, device=args.device,
+                           fast_paths=None)  # Counter applies the flags
+    except CheckpointError as err:
+        sys.exit(f'{type(err).__name__}: {err}')
     align = model.data_preprocessor.pad_size_divisor
     if args.tile_size < align or args.tile_size % align:
         sys.exit(f'--tile-size must be a positive multiple of {align}')
@@ -202,23 +387,36 @@ def main():
         sys.exit(f'--tile-overlap must be in [0, {args.tile_size - align}]')
     counter = Counter(model, args)
     os.makedirs(args.out_dir, exist_ok=True)
-    csv_path = osp.join(args.out_dir, 'counts.csv')
-    failures = []
-    with open(csv_path, 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(['source', 'count'])
-        overlay = not args.no_overlay
+    counts = CountsFile(args.out_dir, run_record(args), args.overwrite)
+    failures, problems = [], []
+    try:
         if kind == 'video':
-            count_video(counter, inputs, args.every, writer, args.out_dir,
-                        overlay)
+            read, declared = count_video(counter, inputs, counts, args)
+            sources = [f'{inputs}#{i}' for i in range(0, read, args.every)]
+            print(summary(counts, sources, 'frame'))
+            if declared and read != declared:
+                problems.append(
+                    f'{inputs}: read {read} of the {declared} frames its '
+                    'container declares; the file may be truncated or '
+                    'damaged, so frames are missing from the counts')
         else:
-            failures = count_images(counter, inputs, writer, args.out_dir,
-                                    overlay)
-    print(f'\ncounts written to {csv_path}')
+            failures = count_images(counter, inputs, counts, args)
+            if len(inputs) == 1 and not failures:
+                print(f'{inputs[0]}: {counts.counts[inputs[0]]:.1f} people')
+            else:
+                print(summary(counts, inputs, 'image') +
+                      f'; {len(failures)} failure(s)')
+    finally:
+        counts.close()
+    print(f'counts written to {counts.path}')
+    for path, err in failures:
+        print(f'could not count {path}: {err}', file=sys.stderr)
+    for problem in problems:
+        print(f'warning: {problem}', file=sys.stderr)
     if failures:
-        for path, err in failures:
-            print(f'could not count {path}: {err}', file=sys.stderr)
         sys.exit(f'{len(failures)} file(s) could not be counted')
+    if problems:
+        sys.exit(f'{len(problems)} video(s) were not read to the end')
 
 
 if __name__ == '__main__':

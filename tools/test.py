@@ -18,10 +18,9 @@ import os.path as osp
 
 from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner
 
 from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
-from hsrcount.engine import CorruptCheckpointError, UnsafeCheckpointError
+from hsrcount.engine import CheckpointError, CrowdRunner
 from hsrcount.utils import register_all_modules, setup_allocator
 from hsrcount.utils.config import load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
@@ -103,8 +102,8 @@ def main():
     setup_allocator()
     args = parse_args()
     cfg = load_tool_config(args)
-    # Loaded below, strictly: MMEngine's load_from only warns about missing
-    # or mis-shaped weights, and would evaluate a partly random model.
+    # Loaded below, strictly, whatever load_from_strict says: a partly
+    # random model would be evaluated.
     cfg.load_from = None
     cfg.resume = False
     if args.show_dir:
@@ -124,15 +123,14 @@ def main():
         except ValueError as err:
             raise SystemExit(f'--subset: {err}') from err
     init_cpu_distributed(cfg)
-    runner = with_startup_summary(Runner).from_cfg(cfg)
+    runner = with_startup_summary(CrowdRunner).from_cfg(cfg)
     try:
         runner.load_checkpoint(
             args.checkpoint, map_location='cpu', strict=True)
-    except (UnsafeCheckpointError, CorruptCheckpointError):
-        raise  # they name the file and the fault themselves
-    except RuntimeError as err:
-        raise SystemExit(f'{args.checkpoint}: does not fit the model of '
-                         f'{args.config}: {err}') from err
+    except CheckpointError as err:
+        # Unsafe, corrupt, invalid (non-finite, wrong dtype) or not fitting
+        # the model: each names the file and the fault.
+        raise SystemExit(f'{type(err).__name__}: {err}') from err
     speed_up(runner, args)
     metrics = runner.test()
     runner.logger.info(

@@ -4,14 +4,21 @@ Example:
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py --amp --resume
     python tools/train.py configs/hsrnet/hsrnet_shtech_b.py --val-subset 20
+
+The run holds ``<work_dir>/train.lock`` (rank 0 of a distributed run): a
+second run in the same work dir stops with a message naming the first. The
+Runner is :class:`hsrcount.engine.CrowdRunner`: ``--resume`` is strict, and
+``load_from`` is strict unless the config sets ``load_from_strict = False``.
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
+from hsrcount.engine import (CheckpointError, CrowdRunner, WorkDirInUseError,
+                             WorkDirLock, launcher_rank)
 from hsrcount.utils import register_all_modules, setup_allocator
 from hsrcount.utils.config import enable_amp, load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
@@ -89,9 +96,16 @@ def main():
                         args.val_subset_seed)
         except ValueError as err:
             raise SystemExit(f'--val-subset: {err}') from err
-    init_cpu_distributed(cfg)
-    runner = with_startup_summary(Runner).from_cfg(cfg)
-    runner.train()
+    lock = WorkDirLock(cfg.work_dir) if launcher_rank(args.launcher) == 0 \
+        else contextlib.nullcontext()
+    try:
+        with lock:
+            init_cpu_distributed(cfg)
+            runner = with_startup_summary(CrowdRunner).from_cfg(cfg)
+            runner.train()
+    except (CheckpointError, WorkDirInUseError) as err:
+        # They name the file and the fault; a traceback adds nothing.
+        raise SystemExit(f'{type(err).__name__}: {err}') from err
 
 
 if __name__ == '__main__':

@@ -8,8 +8,9 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.dataset import Compose
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint
 
+from hsrcount.engine.model_loading import load_weights
 from hsrcount.registry import MODELS, TRANSFORMS
 from hsrcount.structures import CrowdDataSample
 from hsrcount.utils import check_cfg_options, load_config, register_all_modules
@@ -37,9 +38,12 @@ def init_model(config: Union[str, Config],
         config (str | Config): Config file or loaded config.
         checkpoint (str, optional): Checkpoint to load, strictly. Loaded
             with hsrcount's safe loader: a checkpoint that would run code is
-            refused. Without one the weights are PyTorch's defaults:
-            ``init_weights`` is not called, so nothing (such as ImageNet
-            weights named by a ``Pretrained`` init_cfg) is downloaded.
+            refused, and so are weights that do not fit the model, are not
+            floating point or are not finite
+            (:func:`hsrcount.engine.load_weights`). Without one the weights
+            are PyTorch's defaults: ``init_weights`` is not called, so
+            nothing (such as ImageNet weights named by a ``Pretrained``
+            init_cfg) is downloaded.
         device (str): Where the model runs, e.g. ``'cpu'`` or ``'cuda:0'``.
         cfg_options (dict, optional): Overrides applied to (a copy of) the
             config, checked as ``--cfg-options`` are.
@@ -67,7 +71,8 @@ def init_model(config: Union[str, Config],
                         f'{type(config).__name__}')
     model = MODELS.build(config.model)
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        load_weights(model, _load_checkpoint(checkpoint, map_location='cpu'),
+                     checkpoint, strict=True)
     model.cfg = config
     model = model.to(device).eval()
     if fast_paths == 'auto':

@@ -20,7 +20,7 @@ class ConfigKeyError(KeyError):
 RUNNER_KEYS = ('compile', 'find_unused_parameters', 'custom_imports',
                'auto_scale_lr', 'experiment_name', 'model_wrapper_cfg',
                'work_dir', 'load_from', 'resume', 'randomness', 'env_cfg',
-               'log_level', 'cfg')
+               'log_level', 'cfg', 'load_from_strict')
 
 
 def _child(node, key):

@@ -388,7 +388,8 @@ def test_kill_during_save_keeps_last_good_checkpoint(tmp_path):
     assert record.iters == [2, 3]
     assert read_pointer(work_dir) == str(work_dir / 'iter_4.pth')
     assert not (work_dir / 'iter_2.pth').exists()  # pruned after the save
-    assert not (work_dir / 'iter_4.pth.tmp').exists()
+    assert not (work_dir / 'iter_2.pth.sha256').exists()  # with its sum
+    assert not list(work_dir.glob('*.tmp'))
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
@@ -397,8 +398,9 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     calls = []
 
     def fsync_fails_on_iter_4(fd):
-        if osp.basename(os.readlink(f'/proc/self/fd/{fd}')) == \
-                'iter_4.pth.tmp':
+        if osp.basename(os.readlink(f'/proc/self/fd/{fd}')).startswith(
+                'iter_4.pth.') and os.readlink(
+                    f'/proc/self/fd/{fd}').endswith('.tmp'):
             calls.append(fd)
             raise OSError(28, 'No space left on device')
         real_fsync(fd)
@@ -409,7 +411,9 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match='No space left'):
         make_runner(work_dir, max_keep_ckpts=1).train()
     assert calls
-    assert sorted(p.name for p in work_dir.glob('*.pth*')) == ['iter_2.pth']
+    assert sorted(p.name for p in work_dir.glob('*.pth*')) == [
+        'iter_2.pth', 'iter_2.pth.sha256'
+    ]
     assert read_pointer(work_dir) == str(work_dir / 'iter_2.pth')
 
 
@@ -466,6 +470,7 @@ def test_nan_loss_stops_before_saving(tmp_path):
 
 class _FakeRunner:
     iter = 6
+    model = ToyModel()
 
 
 @pytest.mark.parametrize('bad', [float('inf'), float('-inf'), float('nan')])

@@ -93,6 +93,6 @@ def save_demo_checkpoint(path):
         nn.Module: The model whose weights were saved.
     """
     from hsrcount.apis import init_model
-    model = init_model(DEMO_CONFIG)
+    model = init_model(DEMO_CONFIG, fast_paths=None)  # plain layout
     torch.save({'state_dict': model.state_dict(), 'meta': {}}, path)
     return model

@@ -8,7 +8,7 @@ read from the environment:
   backward and optimizer step, and its hooks (the checkpoint save) have not
   run yet.
 - ``HSRCOUNT_TEST_STOP=save:N``: half of ``iter_N.pth``'s bytes are written
-  (and flushed) to ``iter_N.pth.tmp``.
+  (and flushed) to its temporary file ``iter_N.pth.<8 hex>.tmp``.
 - ``HSRCOUNT_TEST_STOP=pointer:N``: ``iter_N.pth`` is complete and in place,
   ``last_checkpoint`` is not rewritten yet.
 
@@ -41,13 +41,13 @@ class _StopWhileWriting:
     """A binary file that freezes the process at a ``write``.
 
     Args:
-        path (str): The file to write.
+        file (BinaryIO): The open temporary file.
         keep_fraction (float): Share of the bytes written before freezing.
         when (Callable): ``when(data) -> bool``, whether this write freezes.
     """
 
-    def __init__(self, path, keep_fraction, when):
-        self._file = open(path, 'wb')
+    def __init__(self, file, keep_fraction, when):
+        self._file = file
         self._keep = keep_fraction
         self._when = when
 
@@ -69,22 +69,25 @@ class _StopWhileWriting:
         self._file.close()
 
 
-def _open_for_atomic_io(path, mode='r', *args, **kwargs):
-    """``open`` as seen by :mod:`hsrcount.utils.atomic_io` only."""
+_real_open_temp = atomic_io._open_temp
+
+
+def _open_temp_for_test(path):
+    """``atomic_io._open_temp``, freezing on the chosen file's write."""
+    tmp_path, file = _real_open_temp(path)
     name = os.path.basename(path)
-    if _POINT == 'save' and name == f'iter_{_ITER}.pth.tmp':
-        return _StopWhileWriting(path, 0.5, lambda data: True)
-    if _POINT == 'pointer' and name == 'last_checkpoint.tmp':
+    if _POINT == 'save' and name == f'iter_{_ITER}.pth':
+        return tmp_path, _StopWhileWriting(file, 0.5, lambda data: True)
+    if _POINT == 'pointer' and name == 'last_checkpoint':
         # The pointer's content is the path of the checkpoint it names.
-        return _StopWhileWriting(
-            path, 0.0,
+        return tmp_path, _StopWhileWriting(
+            file, 0.0,
             lambda data: data.endswith(f'iter_{_ITER}.pth'.encode()))
-    return open(path, mode, *args, **kwargs)
+    return tmp_path, file
 
 
 if _POINT in ('save', 'pointer'):
-    # A module global shadows the builtin for atomic_write's ``open`` only.
-    atomic_io.open = _open_for_atomic_io
+    atomic_io._open_temp = _open_temp_for_test
 
 
 @HOOKS.register_module()

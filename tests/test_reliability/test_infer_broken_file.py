@@ -28,8 +28,9 @@ def test_infer_counts_good_files_and_names_the_broken_one(tmp_path):
     broken.write_bytes(rng.bytes(300))
     out_dir = tmp_path / 'out'
 
+    # float32, as the in-process model below (the CPU default is bf16).
     proc = run_tool('infer.py', DEMO_CONFIG, checkpoint, folder,
-                    '--out-dir', out_dir)
+                    '--out-dir', out_dir, '--fp32')
 
     assert proc.returncode != 0
     assert f'could not count {broken}' in proc.stderr

@@ -14,7 +14,9 @@ checkpoints are written through :class:`hsrcount.utils.AtomicLocalBackend`
 (passed to ``runner.save_checkpoint`` as ``backend_args``, which MMEngine
 hands to its file backend's ``put``), the pointer is written with
 :func:`hsrcount.utils.atomic_write` only after the checkpoint is complete, and
-outdated checkpoints are removed only after that.
+outdated checkpoints are removed only after that. Each checkpoint gets a
+``<name>.sha256`` beside it, written after the checkpoint and before the
+pointer, which the safe loader verifies.
 """
 import os.path as osp
 
@@ -23,6 +25,7 @@ from mmengine.hooks import CheckpointHook
 
 from hsrcount.registry import HOOKS
 from hsrcount.utils import ATOMIC_LOCAL_BACKEND, atomic_write
+from hsrcount.utils.atomic_io import remove_stale_temps
 
 LAST_CHECKPOINT_FILE = 'last_checkpoint'
 
@@ -36,8 +39,14 @@ class AtomicCheckpointHook(CheckpointHook):
 
     After a kill at any moment of a save, the work dir holds the previous
     checkpoints unchanged and ``last_checkpoint`` names a complete file, so
-    ``resume=True`` picks up from it. A leftover ``<name>.tmp`` is harmless:
-    the next save of the same name overwrites it.
+    ``resume=True`` picks up from it. Each checkpoint file is written to a
+    new temporary file (``<name>.<8 hex>.tmp``, created exclusively, so a
+    planted symlink is never followed) and renamed into place; then its
+    SHA-256 goes to ``<name>.sha256``; then ``last_checkpoint`` is
+    rewritten; then outdated checkpoints (with their ``.sha256``) are
+    removed. Temporary files a killed run left are removed when training
+    starts (the work-dir lock of ``tools/train.py`` makes sure no other run
+    is writing them).
 
     Best-metric checkpoints (``save_best``) are written atomically too, but
     their replacement follows MMEngine: the previous ``best_*.pth`` is removed
@@ -65,6 +74,18 @@ class AtomicCheckpointHook(CheckpointHook):
                 'remote storage.')
         super().__init__(
             *args, backend_args=dict(backend=ATOMIC_LOCAL_BACKEND), **kwargs)
+
+    def before_train(self, runner) -> None:
+        """Set up as MMEngine does, then remove stale temporary files."""
+        super().before_train(runner)
+        if not is_main_process():
+            return
+        for folder in {runner.work_dir, self.out_dir}:
+            if osp.isdir(folder):
+                for name in remove_stale_temps(folder):
+                    runner.logger.info(
+                        f'Removed {osp.join(folder, name)}, left by an '
+                        'interrupted save')
 
     def _save_checkpoint_with_step(self, runner, step, meta):
         """Save ``step``'s checkpoint, then the pointer, then prune.

@@ -9,8 +9,7 @@ import fake_releases as fake
 import numpy as np
 import pytest
 
-from hsrcount.datasets import (JHUCrowdDataset, NWPUCrowdDataset,
-                               UCFQNRFDataset)
+from hsrcount.datasets import JHUCrowdDataset, NWPUCrowdDataset, UCFQNRFDataset
 from hsrcount.utils import register_all_modules
 
 register_all_modules()

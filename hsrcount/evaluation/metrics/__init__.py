@@ -1,4 +1,5 @@
 from .count_dump import CountDumpMetric
 from .counting_metric import CrowdCountingMetric
+from .submission import CountSubmissionMetric
 
-__all__ = ['CountDumpMetric', 'CrowdCountingMetric']
+__all__ = ['CountDumpMetric', 'CrowdCountingMetric', 'CountSubmissionMetric']

@@ -70,8 +70,7 @@ def test_test_tool_format_only_writes_the_nwpu_submission(tmp_path):
     import sys
     sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)),
                                 'test_reliability'))
-    from reliability_helpers import (DEMO_CONFIG, run_tool,
-                                     save_demo_checkpoint)
+    from reliability_helpers import DEMO_CONFIG, run_tool, save_demo_checkpoint
 
     from hsrcount.apis import inference_model
     root = tmp_path / 'nwpu'

@@ -63,13 +63,13 @@ def test_read_submission_names_the_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_test_tool_format_only_writes_the_nwpu_submission(tmp_path):
+def test_test_tool_format_only_writes_the_nwpu_submission(
+        tmp_path, monkeypatch):
     """tools/test.py --format-only on a split without labels (a fake
     NWPU-Crowd test split), with the demo model's weights: one line per
     test image, the counts the same weights give in process."""
-    import sys
-    sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)),
-                                'test_reliability'))
+    monkeypatch.syspath_prepend(
+        osp.join(osp.dirname(osp.dirname(__file__)), 'test_reliability'))
     from reliability_helpers import DEMO_CONFIG, run_tool, save_demo_checkpoint
 
     from hsrcount.apis import inference_model

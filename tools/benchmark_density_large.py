@@ -38,10 +38,14 @@ def previous_sigmas(points, k=3, beta=0.3, fallback=4.0):
     return beta * dists[:, 1:].mean(axis=1)
 
 
-def timed(func, *args, **kwargs):
-    start = time.perf_counter()
-    out = func(*args, **kwargs)
-    return out, time.perf_counter() - start
+def timed(func, *args, repeat=1, **kwargs):
+    """The output of ``func`` and its best wall time over ``repeat`` runs."""
+    best = float('inf')
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = func(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return out, best
 
 
 def cpu_model():
@@ -64,6 +68,8 @@ def parse_args():
                         default=[32768, 65536],
                         help='identical-head counts timed with both sigma '
                         'implementations')
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='runs of each million-head step (best kept)')
     parser.add_argument('--write-doc', action='store_true',
                         help='write the results into docs/benchmarks.md')
     return parser.parse_args()
@@ -90,8 +96,8 @@ def main():
          (1536, 2048)),
     ]
     for name, pts, shape in cases:
-        _, t_sig = timed(adaptive_sigmas, pts)
-        dens, t_all = timed(render_density, pts, shape)
+        _, t_sig = timed(adaptive_sigmas, pts, repeat=args.repeat)
+        dens, t_all = timed(render_density, pts, shape, repeat=args.repeat)
         assert abs(float(dens.sum()) - n) < 1e-3 * n
         rows.append((name, 'adaptive sigmas', '-', f'{t_sig:.2f}', '-'))
         rows.append((name, 'whole render_density', '-', f'{t_all:.2f}', '-'))
@@ -105,17 +111,21 @@ def main():
         DOC_SECTION, '',
         'Geometry-adaptive ground truth (k = 3, beta = 0.3, '
         "`border='renormalize'`) of degenerate and huge point sets, timed "
-        'once each. "Before" is the previous sigma computation (one k-d tree '
+        'once each (the million-head rows: best of '
+        f'{args.repeat} runs). "Before" is the previous sigma computation '
+        '(one k-d tree '
         'query per head on the raw points: O(N^2) when heads coincide, since '
         'the tree cannot split identical points), run in the same process; '
         'identical points now get their neighbours once per distinct '
         'position, and kernels are stamped in vectorised chunks by radius. '
-        'The million-head rows are the whole `render_density` call, '
-        'sigmas included.', '',
+        'A "whole render_density" row times the whole call, sigmas '
+        'included; an "adaptive sigmas" row that step alone.', '',
         *table, '',
-        f'Machine: {cpu_model()}, {os.cpu_count()} cores (shared with other '
-        f'jobs), Python {platform.python_version()}, numpy {np.__version__}, '
-        f'scipy {scipy.__version__}, one thread.', '',
+        f'Machine: {cpu_model()}, {os.cpu_count()} cores shared with other '
+        f'jobs (load average {os.getloadavg()[0]:.1f} at the end of the '
+        'run, so single times vary), Python '
+        f'{platform.python_version()}, numpy {np.__version__}, scipy '
+        f'{scipy.__version__}, one thread.', '',
         'Command: `OMP_NUM_THREADS=1 python tools/benchmark_density_large.py '
         '--write-doc`', ''
     ])

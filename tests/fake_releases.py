@@ -10,6 +10,7 @@ rectangle :data:`ROI_ROWS` x :data:`ROI_COLS` (0-based pixels); points made
 by :func:`inside_points` land inside it, those of :func:`outside_points`
 off it.
 """
+import json
 import os
 import os.path as osp
 
@@ -280,3 +281,124 @@ def make_shanghaitech_part(root, ids=(1, 2, 3), split='train'):
             img_dir / f'IMG_{i}.jpg')
         write_shanghaitech_mat(gt_dir / f'GT_IMG_{i}.mat', [[i, 1.5]] * i)
     return img_dir, gt_dir
+
+
+def write_ucf_qnrf(root, num_train=3, num_test=2, outside=True):
+    """A fake UCF-QNRF release (``Train/`` and ``Test/`` with
+    ``img_NNNN.jpg`` and ``img_NNNN_ann.mat``).
+
+    Image ``i`` has ``i % 4 + 1`` heads inside (1-based) and, with
+    ``outside``, one head past its right edge (x = W + 5, 1-based), as real
+    releases have.
+
+    Returns:
+        dict: split -> list of (img_path, ann_path, 1-based points).
+    """
+    expected = dict(train=[], test=[])
+    for split, folder, num in (('train', 'Train', num_train),
+                               ('test', 'Test', num_test)):
+        for i in range(1, num + 1):
+            pts = inside_points(i % 4 + 1, seed=100 * len(split) + i)
+            if outside:
+                pts = np.concatenate([pts, [[IMG_SHAPE[1] + 5.0, 3.0]]])
+            img_path = osp.join(root, folder, f'img_{i:04d}.jpg')
+            write_image(img_path)
+            ann_path = osp.join(root, folder, f'img_{i:04d}_ann.mat')
+            savemat(ann_path, dict(annPoints=pts))
+            expected[split].append((img_path, ann_path, pts))
+    return expected
+
+
+JHU_SPLITS = dict(train=3, val=2, test=2)
+
+
+def write_jhu_crowd(root, sizes=JHU_SPLITS, outside=True):
+    """A fake JHU-Crowd++ release (``{split}/images``, ``{split}/gt``,
+    ``{split}/image_labels.txt``).
+
+    Image ``k`` of a split (numbered ``0001`` on across the splits) has
+    ``k % 3`` heads inside the image (every third has none: the release has
+    images without heads) with boxes ``w = 2 + j``, ``h = 3 + j``; with
+    ``outside``, the second image has one more head left of the image (x =
+    -4). Weather is ``k % 4``.
+
+    Returns:
+        dict: split -> list of dict(name, img_path, gt_path, points (N, 2),
+        sizes (N, 2), weather, scene_type).
+    """
+    expected = {}
+    number = 0
+    for split, num in sizes.items():
+        expected[split] = []
+        lines = []
+        for k in range(1, num + 1):
+            number += 1
+            name = f'{number:04d}'
+            pts = inside_points(k % 3, seed=number) - 1  # 0-based
+            if outside and k == 2:
+                pts = np.concatenate([pts, [[-4.0, 5.0]]])
+            sizes_ = np.stack([2.0 + np.arange(len(pts)),
+                               3.0 + np.arange(len(pts))], axis=1)
+            img_path = osp.join(root, split, 'images', f'{name}.jpg')
+            write_image(img_path)
+            gt_path = osp.join(root, split, 'gt', f'{name}.txt')
+            os.makedirs(osp.dirname(gt_path), exist_ok=True)
+            with open(gt_path, 'w') as f:
+                for (x, y), (w, h) in zip(pts, sizes_):
+                    f.write(f'{x:.3f} {y:.3f} {w:g} {h:g} 1 0\n')
+            scene = 'stadium' if k % 2 else 'street'
+            lines.append(f'{name},{len(pts)},{scene},{k % 4},0\n')
+            expected[split].append(
+                dict(name=name, img_path=img_path, gt_path=gt_path,
+                     points=pts, sizes=sizes_, weather=k % 4,
+                     scene_type=scene))
+        with open(osp.join(root, split, 'image_labels.txt'), 'w') as f:
+            f.writelines(lines)
+    return expected
+
+
+NWPU_SPLITS = dict(train=('0001', '0002', '0003'), val=('0004', '0005'),
+                   test=('0006', '0007'))
+
+
+def write_nwpu_crowd(root, splits=NWPU_SPLITS, outside=True):
+    """A fake NWPU-Crowd release (``images/``, ``jsons/``, list files).
+
+    Image ``NNNN`` (number ``n``) has ``n % 3 + 1`` heads inside, each with
+    a box of width ``4`` and height ``6``; luminance ``n % 4`` and scene
+    level ``n % 5`` in the list files. With ``outside``, image 0002 has one
+    more head below the image (y = H + 2). The test images have no json.
+
+    Returns:
+        dict: split -> list of dict(id, img_path, points, luminance,
+        scene_level) (points None for test).
+    """
+    expected = {}
+    for split, ids in splits.items():
+        expected[split] = []
+        lines = []
+        for image_id in ids:
+            n = int(image_id)
+            img_path = osp.join(root, 'images', f'{image_id}.jpg')
+            write_image(img_path)
+            lines.append(f'{image_id} {n % 4} {n % 5}\n')
+            points = None
+            if split != 'test':
+                points = inside_points(n % 3 + 1, seed=n) - 1  # 0-based
+                if outside and image_id == '0002':
+                    points = np.concatenate(
+                        [points, [[3.0, IMG_SHAPE[0] + 2.0]]])
+                boxes = np.concatenate([points - [2, 3], points + [2, 3]], 1)
+                os.makedirs(osp.join(root, 'jsons'), exist_ok=True)
+                with open(osp.join(root, 'jsons', f'{image_id}.json'),
+                          'w') as f:
+                    json.dump(dict(img_id=f'{image_id}.jpg',
+                                   human_num=len(points),
+                                   points=points.tolist(),
+                                   boxes=boxes.tolist()), f)
+            expected[split].append(
+                dict(id=image_id, img_path=img_path, points=points,
+                     luminance=n % 4, scene_level=n % 5))
+        with open(osp.join(root, f'{split}.txt'), 'w') as f:
+            f.writelines(lines)
+    return expected

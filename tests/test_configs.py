@@ -48,7 +48,10 @@ def fake_roots(tmp_path_factory):
         MallDataset=fake.write_mall,
         WorldExpoDataset=fake.write_worldexpo,
         TrancosDataset=fake.write_trancos,
-        UCFCC50Dataset=fake.write_ucf_cc_50)
+        UCFCC50Dataset=fake.write_ucf_cc_50,
+        UCFQNRFDataset=fake.write_ucf_qnrf,
+        JHUCrowdDataset=fake.write_jhu_crowd,
+        NWPUCrowdDataset=fake.write_nwpu_crowd)
     for dataset_type, write in writers.items():
         root = str(base / dataset_type)
         write(root)
@@ -92,9 +95,16 @@ def test_config_builds(path, fake_roots):
         inner.data_root = fake_roots[inner.type]
         if inner.type == 'SyntheticCrowdDataset':
             inner.num_images = 2
+        if inner.get('val_split') is not None:
+            inner.num_val = 1  # the fakes are small
         dataset = DATASETS.build(loader.dataset)
         packed = dataset[0]
         sample = packed['data_samples']
+        if 'gt_count' not in dataset.get_data_info(0):
+            # A split whose labels are withheld (NWPU-Crowd test): its
+            # pipeline loads no ground truth.
+            assert 'gt_density' not in sample
+            continue
         assert sample.gt_density.shape == tuple(packed['inputs'].shape[1:])
         # Renormalised kernels: the map holds exactly the counted heads.
         np.testing.assert_allclose(
@@ -253,3 +263,99 @@ def test_folder_readme_and_metafile_list_its_configs(folder):
         assert model['Paper']['Title']
         named.append(osp.basename(path))
     assert sorted(named) == configs
+
+
+# -- model selection protocol and the documented switches --------------------
+
+#: Splits a release gives for validation (no carve needed).
+OWN_VAL_SPLITS = ('val', )
+
+
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[osp.relpath(p, CONFIG_DIR) for p in CONFIGS])
+def test_model_selection_never_looks_at_the_test_split(path):
+    """Default configs validate (and keep save_best) on a split the test
+    split never enters: the release's own val split, or the 'val' side of
+    a carve of the training images whose 'train' side trains. Only the
+    *_classic_* configs validate on the test split, and say so."""
+    cfg = _resolved(path)
+    train = _inner_dataset(cfg['train_dataloader']['dataset'])
+    val = cfg['val_dataloader']['dataset']
+    test = cfg['test_dataloader']['dataset']
+    assert test['split'] == 'test'
+    assert cfg['default_hooks']['checkpoint']['save_best'] == 'MAE'
+    if '_classic_' in osp.basename(path):
+        assert val['split'] == 'test' and val.get('val_split') is None
+        assert train.get('val_split') is None
+        with open(path) as f:
+            assert 'classic protocol' in f.read()
+        return
+    assert val['split'] != 'test'
+    if val['split'] in OWN_VAL_SPLITS:
+        assert train['split'] == 'train' and train.get('val_split') is None
+    else:
+        assert val['split'] == train['split'] == 'train'
+        assert (val['val_split'], train['val_split']) == ('val', 'train')
+        for key in ('num_val', 'seed', 'fold'):
+            assert val.get(key) == train.get(key), key
+    for key in ('type', 'data_root', 'fold'):
+        assert val.get(key) == test.get(key) == train.get(key), key
+
+
+def test_classic_protocol_is_also_a_cfg_options_switch():
+    """The three --cfg-options docs/train_test.md gives for configs without
+    a *_classic_* twin turn a config into its classic twin's protocol."""
+    from hsrcount.utils.config import load_config
+    options = {'train_dataloader.dataset.dataset.val_split': None,
+               'val_dataloader.dataset.split': 'test',
+               'val_dataloader.dataset.val_split': None}
+    switched = load_config(
+        osp.join(CONFIG_DIR, 'hsrnet', 'hsrnet_shtech_a.py'), options)
+    classic = Config.fromfile(
+        osp.join(CONFIG_DIR, 'hsrnet', 'hsrnet_classic_shtech_a.py'))
+    assert _differences(switched.to_dict(), classic.to_dict()) == []
+
+
+@pytest.mark.parametrize('name', ['hsrnet_shtech_a.py', 'hsrnet_ucsd.py',
+                                  'hsrnet_ucf_qnrf.py', 'hsrnet_demo.py'])
+def test_documented_flip_switch_turns_the_flip_off(name):
+    """Flip is hsrcount's addition, not the paper's: docs/train_test.md
+    gives the --cfg-options that turns it off."""
+    from hsrcount.utils.config import load_config
+    path = osp.join(CONFIG_DIR, 'hsrnet', name)
+    pipeline = _inner_dataset(
+        Config.fromfile(path).train_dataloader.dataset).pipeline
+    index = [t['type'] for t in pipeline].index('RandomFlip')
+    assert index == (3 if name == 'hsrnet_demo.py' else
+                     5 if name == 'hsrnet_ucf_qnrf.py' else 4)
+    key = f'train_dataloader.dataset.dataset.pipeline.{index}.prob'
+    cfg = load_config(path, {key: 0.0})
+    assert _inner_dataset(cfg.train_dataloader.dataset).pipeline[index] == \
+        dict(type='RandomFlip', prob=0.0)
+
+
+@pytest.mark.parametrize('name', ['hsrnet_ucsd.py', 'hsrnet_mall.py'])
+def test_documented_kernel_switch_gives_the_papers_adaptive_kernel(
+        name, fake_roots):
+    """UCSD/Mall's fixed sigma is hsrcount's choice; the documented
+    --cfg-options switch every GenerateDensity to the adaptive kernel of
+    the paper, with the whole-image sigmas the loader computes."""
+    from hsrcount.utils.config import load_config
+    register_all_modules()
+    options = {
+        'train_dataloader.dataset.dataset.pipeline.5.kernel': 'adaptive',
+        'val_dataloader.dataset.pipeline.2.kernel': 'adaptive',
+        'test_dataloader.dataset.pipeline.2.kernel': 'adaptive',
+    }
+    cfg = load_config(osp.join(CONFIG_DIR, 'hsrnet', name), options)
+    for split in ('train', 'val', 'test'):
+        inner = _inner_dataset(cfg[f'{split}_dataloader'].dataset)
+        kernels = [t.get('kernel') for t in inner.pipeline
+                   if t['type'] == 'GenerateDensity']
+        assert kernels == ['adaptive'], split
+    inner = _inner_dataset(cfg.train_dataloader.dataset)
+    inner.data_root = fake_roots[inner.type]
+    inner.num_val = 1
+    sample = DATASETS.build(cfg.train_dataloader.dataset)[0]['data_samples']
+    np.testing.assert_allclose(float(sample.gt_density.data.sum()),
+                               sample.gt_count, atol=1e-3)

@@ -5,6 +5,8 @@ Example:
         --show-dir vis/ --out results.json
     python tools/test.py configs/hsrnet/hsrnet_shtech_b.py CKPT \
         --amp --channels-last --compile
+    python tools/test.py configs/hsrnet/hsrnet_nwpu_crowd.py CKPT \
+        --format-only --cfg-options format_evaluator.out_file=sub.txt
 
 ``--amp``, ``--channels-last`` and ``--compile`` are applied to the model the
 Runner built (``hsrcount.apis.fast_paths``) before ``runner.test()``; the
@@ -47,6 +49,12 @@ def parse_args():
     parser.add_argument(
         '--subset-seed', type=int, metavar='SEED',
         help='draw the --subset images at random with this seed')
+    parser.add_argument(
+        '--format-only',
+        action='store_true',
+        help="write the benchmark's prediction file (the config's "
+        'format_evaluator, e.g. the NWPU-Crowd submission) instead of '
+        'computing metrics; for a split without ground truth')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -108,6 +116,12 @@ def main():
     cfg.resume = False
     if args.show_dir:
         trigger_visualization_hook(cfg, args.show_dir)
+    if args.format_only:
+        if cfg.get('format_evaluator') is None:
+            raise SystemExit(f'{args.config}: --format-only needs a '
+                             f'format_evaluator in the config (the NWPU-Crowd '
+                             f'and JHU-Crowd++ configs have one)')
+        cfg.test_evaluator = cfg.format_evaluator
     if args.out:
         evaluators = cfg.test_evaluator
         if isinstance(evaluators, dict):

@@ -6,4 +6,4 @@ _base_ = ['./hsrnet_ucf_cc_50.py']
 fold = 2
 train_dataloader = dict(dataset=dict(dataset=dict(fold=fold)))
 val_dataloader = dict(dataset=dict(fold=fold))
-test_dataloader = val_dataloader
+test_dataloader = dict(dataset=dict(fold=fold))

@@ -1,7 +1,9 @@
 """Images with head points in a JSON or CSV file (your own data)."""
 import csv
+import io
 import json
 import os.path as osp
+import re
 from typing import List
 
 import numpy as np
@@ -10,8 +12,59 @@ from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
 
 
+def image_name(name, source):
+    """Check an image path of an annotation file and normalise it.
+
+    Image paths are relative to the image folder and stay inside it: an
+    absolute path or one that climbs out with ``..`` is refused, so an
+    annotation file cannot make the dataset read files elsewhere (and two
+    spellings of one file, ``a.jpg`` and ``./a.jpg``, are the same).
+
+    Args:
+        name (str): The path as the annotation file gives it.
+        source (str): Where it comes from, named in errors.
+
+    Returns:
+        str: The normalised relative path.
+
+    Raises:
+        ValueError: If the path is empty, absolute or leaves the folder.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f'{source}: the image file must be a non-empty '
+                         f'string, got {name!r}')
+    if osp.isabs(name) or name.startswith(('/', '\\')) or \
+            re.match(r'^[A-Za-z]:', name):
+        raise ValueError(f'{source}: image path {name!r} is absolute; give '
+                         f'it relative to the image folder')
+    norm = osp.normpath(name.replace('\\', '/'))
+    if norm == '..' or norm.startswith('../'):
+        raise ValueError(f'{source}: image path {name!r} leaves the image '
+                         f'folder; give it relative to the image folder')
+    return norm
+
+
+def _json_points(points, where):
+    """(N, 2) float32 from a JSON ``points`` value; errors name the entry."""
+    if not isinstance(points, list):
+        raise ValueError(f'{where}: "points" must be a list of [x, y] '
+                         f'pairs, got {type(points).__name__} {points!r:.60}')
+    for j, point in enumerate(points):
+        if not (isinstance(point, list) and len(point) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                for v in point)):
+            raise ValueError(f'{where}: points[{j}] must be [x, y], two '
+                             f'numbers, got {point!r:.60}')
+    return BaseCrowdDataset.check_points(
+        np.array(points, dtype=np.float64).reshape(-1, 2), where)
+
+
 def read_points_json(path):
     """Read ``{"images": [{"file": ..., "points": [[x, y], ...]}, ...]}``.
+
+    Every point is a list of exactly two numbers (not strings, booleans or
+    more columns), every file appears once and stays inside the image
+    folder (:func:`image_name`).
 
     Args:
         path (str): The JSON file.
@@ -21,20 +74,27 @@ def read_points_json(path):
         image, in file order.
     """
     try:
-        with open(path, encoding='utf-8') as f:
+        with open(path, encoding='utf-8-sig') as f:
             data = json.load(f)
     except json.JSONDecodeError as e:
         raise ValueError(f'{path}: not valid JSON ({e})') from e
+    except UnicodeDecodeError as e:
+        raise ValueError(f'{path}: not UTF-8 text ({e}); save it as '
+                         f'UTF-8') from None
     if not isinstance(data, dict) or not isinstance(data.get('images'), list):
         raise ValueError(f'{path}: expected {{"images": [...]}} at the top')
-    entries = []
+    entries, seen = [], {}
     for i, item in enumerate(data['images']):
         if not isinstance(item, dict) or 'file' not in item \
                 or 'points' not in item:
             raise ValueError(f'{path}: images[{i}] needs "file" and "points"')
         where = f'{path} (images[{i}], {item["file"]})'
-        points = BaseCrowdDataset.check_points(item['points'], where)
-        entries.append((str(item['file']), points))
+        name = image_name(item['file'], where)
+        if name in seen:
+            raise ValueError(f'{path}: images[{i}] and images[{seen[name]}] '
+                             f'both annotate {name!r}; list each image once')
+        seen[name] = i
+        entries.append((name, _json_points(item['points'], where)))
     return entries
 
 
@@ -42,7 +102,8 @@ def read_points_csv(path):
     """Read ``file,x,y`` rows, one head per row.
 
     An image without heads is one row with empty ``x`` and ``y``. A first
-    row ``file,x,y`` is a header and skipped.
+    row ``file,x,y`` is a header and skipped. The file is UTF-8, with or
+    without a byte-order mark; other encodings are an error.
 
     Args:
         path (str): The CSV file.
@@ -51,30 +112,44 @@ def read_points_csv(path):
         list[tuple[str, np.ndarray]]: ``(file, (N, 2) float32 points)`` per
         image, in order of first appearance.
     """
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b'\n') + 1
+        raise ValueError(
+            f'{path}, line {line}: not UTF-8 text (byte '
+            f'0x{data[e.start]:02x}: {e.reason}); save the file as UTF-8'
+        ) from None
     points = {}
-    with open(path, newline='', encoding='utf-8') as f:
-        for line_no, row in enumerate(csv.reader(f), start=1):
-            if not row or (line_no == 1 and [c.strip() for c in row]
-                           == ['file', 'x', 'y']):
-                continue
-            if len(row) != 3:
-                raise ValueError(f'{path}, line {line_no}: expected 3 '
-                                 f'columns file,x,y, got {len(row)}')
-            name, x, y = (c.strip() for c in row)
-            heads = points.setdefault(name, [])
-            if x == '' and y == '':
-                continue
-            try:
-                xy = (float(x), float(y))
-            except ValueError:
-                raise ValueError(f'{path}, line {line_no}: x and y must be '
-                                 f'numbers, got {x!r}, {y!r}') from None
-            if not np.isfinite(xy).all():
-                raise ValueError(f'{path}, line {line_no}: x, y is NaN or '
-                                 f'infinite')
-            heads.append(xy)
+    for line_no, row in enumerate(csv.reader(io.StringIO(text, newline='')),
+                                  start=1):
+        if not row or (line_no == 1
+                       and [c.strip() for c in row] == ['file', 'x', 'y']):
+            continue
+        _csv_row(path, line_no, row, points)
     return [(name, BaseCrowdDataset.check_points(p, f'{path} ({name})'))
             for name, p in points.items()]
+
+
+def _csv_row(path, line_no, row, points):
+    if len(row) != 3:
+        raise ValueError(f'{path}, line {line_no}: expected 3 columns '
+                         f'file,x,y, got {len(row)}')
+    name, x, y = (c.strip() for c in row)
+    name = image_name(name, f'{path}, line {line_no}')
+    heads = points.setdefault(name, [])
+    if x == '' and y == '':
+        return
+    try:
+        xy = (float(x), float(y))
+    except ValueError:
+        raise ValueError(f'{path}, line {line_no}: x and y must be numbers, '
+                         f'got {x!r}, {y!r}') from None
+    if not np.isfinite(xy).all():
+        raise ValueError(f'{path}, line {line_no}: x, y is NaN or infinite')
+    heads.append(xy)
 
 
 @DATASETS.register_module()

@@ -78,7 +78,13 @@ def adaptive_sigmas(points, k=3, beta=0.3, fallback=4.0):
 
     ``sigma_i = beta * mean distance from head i to its k nearest other
     heads``. A head with fewer than ``k`` other heads uses those it has; a
-    head alone in the image gets ``fallback``.
+    head alone in the image gets ``fallback``. Heads annotated twice at the
+    same position are each other's neighbours at distance 0.
+
+    Runs in O(N log N) whatever the duplicates: identical points are merged
+    first and the neighbours of each distinct position are looked up once,
+    with their multiplicities (a k-d tree degenerates to O(N^2) on many
+    identical points, since it cannot split them).
 
     Args:
         points (np.ndarray): (N, 2) head positions, x then y.
@@ -95,10 +101,24 @@ def adaptive_sigmas(points, k=3, beta=0.3, fallback=4.0):
         return np.zeros(0)
     if n == 1:
         return np.full(1, float(fallback))
-    num = min(k, n - 1)
-    # The nearest "neighbour" of each point is itself at distance 0.
-    dists, _ = cKDTree(points).query(points, k=num + 1)
-    return beta * dists[:, 1:].mean(axis=1)
+    want = min(int(k), n - 1)
+    # Merge identical positions (+ 0.0 turns -0.0 into 0.0). The complex
+    # view sorts by x then y, an order that keeps the tree queries local.
+    keys = np.ascontiguousarray(points + 0.0).view(np.complex128).ravel()
+    unique, inverse, counts = np.unique(keys, return_inverse=True,
+                                        return_counts=True)
+    unique = np.stack([unique.real, unique.imag], axis=1)
+    # Each distinct position's nearest distinct positions, itself first (no
+    # other position is at distance 0). want + 1 of them always hold at
+    # least `want` other heads, since every position holds one or more.
+    num = min(want + 1, len(unique))
+    dists, idx = cKDTree(unique).query(unique, k=list(range(1, num + 1)))
+    mult = counts[idx]
+    mult[:, 0] = counts - 1  # the other heads at the same position
+    before = np.cumsum(mult, axis=1) - mult
+    take = np.clip(want - before, 0, mult)
+    sigmas = beta * (take * dists).sum(axis=1) / want
+    return sigmas[inverse.reshape(-1)]
 
 
 def gaussian_kernel_1d(sigma, truncate=4.0):
@@ -119,6 +139,51 @@ def gaussian_kernel_1d(sigma, truncate=4.0):
     return weights / weights.sum()
 
 
+#: Kernel taps stamped at once; bounds the temporary arrays to ~100 MB.
+_CHUNK_TAPS = 1 << 22
+
+
+def kernel_radius(sigmas, truncate=4.0):
+    """Radius of the truncated kernel of each sigma, as in
+    :func:`gaussian_kernel_1d`: ``int(truncate * sigma + 0.5)``."""
+    return (truncate * np.asarray(sigmas, dtype=np.float64) +
+            0.5).astype(np.int64)
+
+
+def _stamp(density, rows, cols, sigmas, radius, mask, renormalize):
+    """Add the kernels of heads that share one ``radius`` to ``density``.
+
+    Each head's 1-D kernel is :func:`gaussian_kernel_1d` of its own sigma;
+    the taps off the image (or, with ``mask``, outside it) get weight 0.
+    """
+    h, w = density.shape
+    offsets = np.arange(-radius, radius + 1)
+    if radius == 0:
+        kern = np.ones((len(sigmas), 1))
+    else:
+        kern = np.exp(-0.5 * (offsets / sigmas[:, None])**2)
+        kern /= kern.sum(axis=1, keepdims=True)
+    ys = rows[:, None] + offsets
+    xs = cols[:, None] + offsets
+    ky = kern * ((ys >= 0) & (ys < h))
+    kx = kern * ((xs >= 0) & (xs < w))
+    ys = np.clip(ys, 0, h - 1)
+    xs = np.clip(xs, 0, w - 1)
+    stamps = ky[:, :, None] * kx[:, None, :]
+    if mask is not None:
+        stamps *= mask[ys[:, :, None], xs[:, None, :]]
+    if renormalize:
+        total = stamps.sum(axis=(1, 2), keepdims=True)
+        # A head whose kernel misses the mask entirely adds nothing.
+        np.divide(stamps, total, out=stamps, where=total > 0)
+    flat = (ys[:, :, None] * w + xs[:, None, :]).ravel()
+    if flat.size * 4 > density.size:
+        density += np.bincount(flat, stamps.ravel(),
+                               minlength=density.size).reshape(h, w)
+    else:
+        np.add.at(density.reshape(-1), flat, stamps.ravel())
+
+
 def render_density(points,
                    shape,
                    kernel='adaptive',
@@ -128,8 +193,13 @@ def render_density(points,
                    border='renormalize',
                    max_sigma=None,
                    truncate=4.0,
-                   mask=None):
+                   mask=None,
+                   sigmas=None):
     """Render the density map of head points.
+
+    Heads are grouped by kernel radius and stamped in vectorised chunks, so
+    the cost is about linear in the number of heads times the kernel area
+    (plus O(N log N) for adaptive sigmas).
 
     Args:
         points (np.ndarray): (N, 2) head positions, x then y, 0-based.
@@ -152,7 +222,12 @@ def render_density(points,
             ``'renormalize'`` each kernel's part inside the mask sums to 1,
             so the map sums to the heads inside the mask and the loss, which
             ignores pixels outside it, sees every head whole. Only pass
-            heads inside the mask.
+            heads inside the mask (a head whose kernel misses the mask
+            entirely adds nothing).
+        sigmas (np.ndarray, optional): (N, ) sigma of each head, e.g. the
+            adaptive sigmas of the whole image carried through a crop, or
+            sigmas from head boxes. Overrides ``kernel``, ``sigma``, ``k``
+            and ``beta``; ``max_sigma`` still applies.
 
     Returns:
         np.ndarray: (H, W) float32 density map.
@@ -170,28 +245,28 @@ def render_density(points,
         mask = np.asarray(mask) != 0
     points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     density = np.zeros((h, w), dtype=np.float64)
-    if kernel == 'adaptive':
+    if sigmas is not None:
+        sigmas = np.asarray(sigmas, dtype=np.float64).reshape(-1)
+        if len(sigmas) != len(points):
+            raise ValueError(f'{len(sigmas)} sigmas for {len(points)} '
+                             f'points')
+        if not (np.isfinite(sigmas).all() and (sigmas >= 0).all()):
+            raise ValueError('sigmas must be finite and >= 0')
+    elif kernel == 'adaptive':
         sigmas = adaptive_sigmas(points, k=k, beta=beta, fallback=sigma)
     else:
         sigmas = np.full(len(points), float(sigma))
     if max_sigma is not None:
         sigmas = np.minimum(sigmas, max_sigma)
     inside = points_inside(points, (h, w))
-    pixels = points_to_pixels(points[inside], (h, w))
-    cache = {}
-    for (row, col), s in zip(pixels, sigmas[inside]):
-        kern = cache.get(s)
-        if kern is None:
-            kern = cache[s] = gaussian_kernel_1d(s, truncate)
-        r = len(kern) // 2
-        y0, y1 = max(row - r, 0), min(row + r + 1, h)
-        x0, x1 = max(col - r, 0), min(col + r + 1, w)
-        ky = kern[y0 - row + r:y1 - row + r]
-        kx = kern[x0 - col + r:x1 - col + r]
-        stamp = np.outer(ky, kx)
-        if mask is not None:
-            stamp *= mask[y0:y1, x0:x1]
-        if border == 'renormalize':
-            stamp /= stamp.sum()
-        density[y0:y1, x0:x1] += stamp
+    rows, cols = points_to_pixels(points[inside], (h, w)).T
+    sigmas = sigmas[inside]
+    radii = kernel_radius(sigmas, truncate)
+    for radius in np.unique(radii):
+        sel = np.flatnonzero(radii == radius)
+        step = max(1, _CHUNK_TAPS // (2 * int(radius) + 1)**2)
+        for i in range(0, len(sel), step):
+            part = sel[i:i + step]
+            _stamp(density, rows[part], cols[part], sigmas[part],
+                   int(radius), mask, border == 'renormalize')
     return density.astype(np.float32)

@@ -2,6 +2,8 @@
 from abc import abstractmethod
 from typing import List
 
+import numpy as np
+
 from .base import BaseCrowdDataset
 from .density import points_in_roi
 from .release_io import image_shape
@@ -16,6 +18,11 @@ class FixedCameraDataset(BaseCrowdDataset):
     only heads inside the ROI count, and each sample carries the ROI as
     ``roi``; it is kept once on the dataset, not in every entry.
 
+    A validation carve (``val_split``) holds out the last ``num_val`` frames
+    of the split, a contiguous stretch of video: a random carve would put
+    the neighbours of every validation frame, nearly the same picture, in
+    the training side. ``seed`` plays no part.
+
     Args:
         data_root (str): The release folder.
         split (str): ``'train'`` or ``'test'``.
@@ -26,6 +33,12 @@ class FixedCameraDataset(BaseCrowdDataset):
         **kwargs: Passed to :class:`BaseCrowdDataset`.
     """
 
+    OUTSIDE = 'clip'
+    #: Frames of the release's own train and test splits.
+    SPLIT_SIZES = None
+    #: The release's training range, the one :attr:`SPLIT_SIZES` is for.
+    DEFAULT_TRAIN_RANGE = None
+
     def __init__(self, data_root, split='train', train_range=(1, 1),
                  use_roi=True, **kwargs):
         if split not in ('train', 'test'):
@@ -35,6 +48,16 @@ class FixedCameraDataset(BaseCrowdDataset):
         self.use_roi = use_roi
         self.roi = None
         super().__init__(data_root=data_root, split=split, **kwargs)
+
+    def expected_size(self):
+        if self.SPLIT_SIZES is None or \
+                self.train_range != self.DEFAULT_TRAIN_RANGE:
+            return None
+        return self.SPLIT_SIZES[self.split]
+
+    def held_out(self, num_images):
+        """The last ``num_val`` frames (see the class docstring)."""
+        return np.arange(num_images - self.num_val, num_images)
 
     @abstractmethod
     def read_frames(self):

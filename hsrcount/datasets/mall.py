@@ -42,6 +42,9 @@ class MallDataset(FixedCameraDataset):
         **kwargs: Passed to :class:`BaseCrowdDataset`.
     """
 
+    SPLIT_SIZES = dict(train=800, test=1200)
+    DEFAULT_TRAIN_RANGE = (1, 800)
+
     def __init__(self, data_root, split='train', train_range=(1, 800),
                  use_roi=True, **kwargs):
         super().__init__(data_root=data_root, split=split,

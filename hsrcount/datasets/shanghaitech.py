@@ -2,6 +2,7 @@
 import os
 import os.path as osp
 import re
+import warnings
 from typing import List
 
 import numpy as np
@@ -11,6 +12,7 @@ from hsrcount.registry import DATASETS
 from .base import BaseCrowdDataset
 
 _IMG_RE = re.compile(r'^IMG_(\d+)\.jpg$')
+_GT_RE = re.compile(r'^GT_IMG_(\d+)\.mat$')
 
 
 def load_shanghaitech_mat(path):
@@ -50,6 +52,50 @@ def load_shanghaitech_mat(path):
     return points
 
 
+#: Images per split of each part, as released.
+SPLIT_SIZES = dict(part_a=dict(train=300, test=182),
+                   part_b=dict(train=400, test=316))
+
+
+def pair_ids(img_dir, gt_dir):
+    """The image ids of one split folder, checked against its annotations.
+
+    Args:
+        img_dir (str): The ``images`` folder.
+        gt_dir (str): The ``ground-truth`` folder.
+
+    Returns:
+        list[int]: The sorted ids ``n`` of ``IMG_n.jpg``.
+
+    Raises:
+        FileNotFoundError: If a folder is missing, or an image has no
+            annotation or an annotation no image; names the first such file
+            and how many there are.
+    """
+    for d in (img_dir, gt_dir):
+        if not osp.isdir(d):
+            raise FileNotFoundError(
+                f'ShanghaiTechDataset: folder {d!r} not found; data_root '
+                f'must be a part_A or part_B folder')
+    img_ids = {int(m.group(1)) for m in map(_IMG_RE.match,
+                                            os.listdir(img_dir)) if m}
+    gt_ids = {int(m.group(1)) for m in map(_GT_RE.match, os.listdir(gt_dir))
+              if m}
+    if img_ids - gt_ids:
+        i = min(img_ids - gt_ids)
+        raise FileNotFoundError(
+            f'{osp.join(img_dir, f"IMG_{i}.jpg")}: no annotation '
+            f'{osp.join(gt_dir, f"GT_IMG_{i}.mat")} '
+            f'({len(img_ids - gt_ids)} image(s) without one)')
+    if gt_ids - img_ids:
+        i = min(gt_ids - img_ids)
+        raise FileNotFoundError(
+            f'{osp.join(gt_dir, f"GT_IMG_{i}.mat")}: no image '
+            f'{osp.join(img_dir, f"IMG_{i}.jpg")} '
+            f'({len(gt_ids - img_ids)} annotation(s) without one)')
+    return sorted(img_ids)
+
+
 @DATASETS.register_module()
 class ShanghaiTechDataset(BaseCrowdDataset):
     """ShanghaiTech Part A or Part B.
@@ -63,77 +109,68 @@ class ShanghaiTechDataset(BaseCrowdDataset):
 
     The count of an image is ``number`` from its ``.mat`` file; every head
     of the release lies inside its image (see :func:`load_shanghaitech_mat`).
+    Should a copy hold heads off their image, they are clipped to the
+    border (:attr:`OUTSIDE`), keeping the official count.
 
-    A validation split can be carved from the training images: the image
-    ids are shuffled with ``seed`` and the first ``num_val`` form ``'val'``,
-    the rest ``'train'``, e.g. "Part A train minus 60 held-out images".
+    The split's images must pair with its annotations (an error names the
+    first file without a partner); the other split of the part is paired
+    too, and a problem there is a warning. A split whose size differs from
+    the release's (Part A 300/182, Part B 400/316; the part is told by the
+    folder name) is a warning naming the folder and both numbers.
+
+    A validation split can be carved from the training images
+    (``val_split``, ``num_val``, ``seed``; see :class:`BaseCrowdDataset`),
+    e.g. "Part A train minus 30 held-out images".
 
     Args:
         data_root (str): The ``part_A`` or ``part_B`` folder.
         split (str): ``'train'`` or ``'test'``.
-        val_split (str, optional): ``None`` (all images of ``split``),
-            ``'train'`` or ``'val'`` (the two sides of the carve).
-        num_val (int): Images held out for ``'val'``. Defaults to 60.
-        seed (int): Seed of the carve. Defaults to 0.
-        **kwargs: Passed to :class:`BaseCrowdDataset`.
+        **kwargs: Passed to :class:`BaseCrowdDataset` (``val_split``,
+            ``num_val``, ``seed``, ``check_size``, ``pipeline``, ...).
     """
 
-    def __init__(self, data_root, split='train', val_split=None, num_val=60,
-                 seed=0, **kwargs):
-        if split not in ('train', 'test'):
+    OUTSIDE = 'clip'
+    SPLITS = ('train', 'test')
+
+    def __init__(self, data_root, split='train', **kwargs):
+        if split not in self.SPLITS:
             raise ValueError(f'split must be "train" or "test", got {split!r}')
-        if val_split not in (None, 'train', 'val'):
-            raise ValueError(f'val_split must be None, "train" or "val", '
-                             f'got {val_split!r}')
-        self.val_split = val_split
-        self.num_val = num_val
-        self.seed = seed
         super().__init__(data_root=data_root, split=split, **kwargs)
 
-    def _image_ids(self, img_dir, gt_dir):
-        for d in (img_dir, gt_dir):
-            if not osp.isdir(d):
-                raise FileNotFoundError(
-                    f'ShanghaiTechDataset: folder {d!r} not found; data_root '
-                    f'must be a part_A or part_B folder')
-        img_ids = {int(m.group(1)) for m in map(_IMG_RE.match,
-                                                os.listdir(img_dir)) if m}
-        gt_ids = {
-            int(m.group(1))
-            for m in map(re.compile(r'^GT_IMG_(\d+)\.mat$').match,
-                         os.listdir(gt_dir)) if m
-        }
-        if img_ids - gt_ids:
-            i = min(img_ids - gt_ids)
-            raise FileNotFoundError(
-                f'{osp.join(img_dir, f"IMG_{i}.jpg")}: no annotation '
-                f'{osp.join(gt_dir, f"GT_IMG_{i}.mat")} '
-                f'({len(img_ids - gt_ids)} image(s) without one)')
-        if gt_ids - img_ids:
-            i = min(gt_ids - img_ids)
-            raise FileNotFoundError(
-                f'{osp.join(gt_dir, f"GT_IMG_{i}.mat")}: no image '
-                f'{osp.join(img_dir, f"IMG_{i}.jpg")} '
-                f'({len(gt_ids - img_ids)} annotation(s) without one)')
-        return sorted(img_ids)
+    def _split_dirs(self, split):
+        base = osp.join(self.data_root, f'{split}_data')
+        return osp.join(base, 'images'), osp.join(base, 'ground-truth')
 
-    def _carve(self, ids):
-        if self.val_split is None:
-            return ids
-        if not 0 < self.num_val < len(ids):
-            raise ValueError(f'num_val={self.num_val} must be between 1 and '
-                             f'{len(ids) - 1} ({len(ids)} images)')
-        order = np.random.default_rng(self.seed).permutation(len(ids))
-        val = set(np.asarray(ids)[order[:self.num_val]].tolist())
-        keep_val = self.val_split == 'val'
-        return [i for i in ids if (i in val) == keep_val]
+    def part(self):
+        """``'part_a'``, ``'part_b'`` or None, from the folder name."""
+        name = osp.basename(osp.normpath(self.data_root)).lower()
+        match = re.match(r'^part_([ab])(_final)?$', name)
+        return f'part_{match.group(1)}' if match else None
+
+    def expected_size(self):
+        sizes = SPLIT_SIZES.get(self.part())
+        return None if sizes is None else sizes[self.split]
+
+    def _check_siblings(self):
+        """Pair the other split's files too; a problem there warns."""
+        for split in self.SPLITS:
+            if split == self.split:
+                continue
+            img_dir, gt_dir = self._split_dirs(split)
+            if not osp.isdir(osp.dirname(img_dir)):
+                continue  # a copy with one split only
+            try:
+                pair_ids(img_dir, gt_dir)
+            except FileNotFoundError as err:
+                warnings.warn(f'ShanghaiTechDataset: in the {split} split: '
+                              f'{err}', stacklevel=3)
 
     def load_data_list(self) -> List[dict]:
-        base = osp.join(self.data_root, f'{self.split}_data')
-        img_dir = osp.join(base, 'images')
-        gt_dir = osp.join(base, 'ground-truth')
+        img_dir, gt_dir = self._split_dirs(self.split)
+        ids = pair_ids(img_dir, gt_dir)
+        self._check_siblings()
         data_list = []
-        for i in self._carve(self._image_ids(img_dir, gt_dir)):
+        for i in ids:
             points = load_shanghaitech_mat(osp.join(gt_dir, f'GT_IMG_{i}.mat'))
             data_list.append(
                 dict(img_path=osp.join(img_dir, f'IMG_{i}.jpg'),

@@ -74,6 +74,7 @@ class TrancosDataset(BaseCrowdDataset):
     """
 
     METAINFO = dict(classes=('vehicle', ))
+    OUTSIDE = 'clip'
     SPLIT_FILES = dict(
         train=('training.txt', ),
         val=('validation.txt', ),

@@ -20,7 +20,10 @@ class UCFCC50Dataset(BaseCrowdDataset):
     MATLAB pixels (converted to 0-based here). There is no ROI.
 
     Fold ``k`` tests on images ``10k+1 .. 10k+10`` and trains on the other
-    40; results are the mean over the five folds.
+    40; results are the mean over the five folds. Every image and
+    annotation of the release must be there, whichever split is read.
+    Heads annotated off their image are clipped to its border
+    (:attr:`OUTSIDE`), keeping the official count.
 
     Args:
         data_root (str): The ``UCF_CC_50`` folder.
@@ -31,6 +34,7 @@ class UCFCC50Dataset(BaseCrowdDataset):
 
     NUM_IMAGES = 50
     NUM_FOLDS = 5
+    OUTSIDE = 'clip'
 
     def __init__(self, data_root, split='train', fold=0, **kwargs):
         if split not in ('train', 'test'):
@@ -57,10 +61,14 @@ class UCFCC50Dataset(BaseCrowdDataset):
             list[dict]: One entry per image with ``img_path``, ``gt_points``
             and ``gt_count``.
         """
+        for i in range(1, self.NUM_IMAGES + 1):
+            require_file(osp.join(self.data_root, f'{i}.jpg'),
+                         'UCF_CC_50 image')
+            require_file(osp.join(self.data_root, f'{i}_ann.mat'),
+                         'UCF_CC_50 annotation file')
         data_list = []
         for i in self.image_ids():
             img_path = osp.join(self.data_root, f'{i}.jpg')
-            require_file(img_path, 'UCF_CC_50 image')
             ann_path = osp.join(self.data_root, f'{i}_ann.mat')
             mat = load_mat(ann_path, 'UCF_CC_50 annotation file')
             points = self.check_points(

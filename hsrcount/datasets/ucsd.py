@@ -50,6 +50,9 @@ class UCSDDataset(FixedCameraDataset):
 
     ROI_FILE = 'vidf1_33_roi_mainwalkway.mat'
 
+    SPLIT_SIZES = dict(train=800, test=1200)
+    DEFAULT_TRAIN_RANGE = (601, 1400)
+
     def __init__(self, data_root, split='train', train_range=(601, 1400),
                  use_roi=True, **kwargs):
         super().__init__(data_root=data_root, split=split,
@@ -95,7 +98,8 @@ class UCSDDataset(FixedCameraDataset):
             img_path = osp.join(seq_dir, f'{name}_f{j:03d}.png')
             require_file(img_path, f'UCSD frame of {source}')
             loc = struct_field(cell, 'loc', source)
-            frames.append((img_path, self.check_points(loc, source) - 1))
+            frames.append(
+                (img_path, self.check_points(loc, source, (2, 3)) - 1))
         return frames
 
     def read_frames(self):

@@ -53,6 +53,7 @@ class WorldExpoDataset(BaseCrowdDataset):
     """
 
     TEST_SCENES = ('104207', '200608', '200702', '202201', '500717')
+    OUTSIDE = 'clip'
 
     def __init__(self, data_root, split='train', scenes=None, **kwargs):
         if split not in ('train', 'test'):

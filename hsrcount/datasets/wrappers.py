@@ -108,10 +108,11 @@ class InMemoryDataset:
     Training on a CPU, or for a short budget on a fast GPU, spends much of
     its time decoding the same JPEGs again (ShanghaiTech images are shown 14
     times per epoch). This wrapper runs the deterministic loading steps of
-    the pipeline once per image and keeps the result; every sample then
-    runs only the rest of the pipeline (random rescale, crop, flip, density
-    rendering, packing) on the cached arrays. Use it in a config around the
-    training set::
+    the pipeline once per image and keeps the result (the decoded image,
+    the checked points and, with ``head_sigmas``, the whole-image kernel
+    widths); every sample then runs only the rest of the pipeline (random
+    rescale, crop, flip, density rendering, packing) on the cached arrays.
+    Use it in a config around the training set::
 
         train_dataloader = dict(dataset=dict(
             type='InMemoryDataset', num_threads=2,

@@ -50,18 +50,17 @@ def match_points(pred: np.ndarray, gt: np.ndarray,
     return int(allowed[rows, cols].sum())
 
 
-def nwpu_thresholds(boxes: np.ndarray) -> np.ndarray:
+def nwpu_thresholds(head_sizes: np.ndarray) -> np.ndarray:
     """NWPU-Crowd's per-head threshold: half the diagonal of its box.
 
     Args:
-        boxes (np.ndarray): (G, 4) head boxes ``x1, y1, x2, y2``.
+        head_sizes (np.ndarray): (G, 2) box width and height of each head.
 
     Returns:
         np.ndarray: (G, ) ``sqrt(w**2 + h**2) / 2`` in pixels.
     """
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    w, h = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-    return np.sqrt(w**2 + h**2) / 2
+    sizes = np.asarray(head_sizes, dtype=np.float64).reshape(-1, 2)
+    return np.sqrt((sizes**2).sum(axis=1)) / 2
 
 
 def precision_recall_f1(tp: int, num_pred: int, num_gt: int) -> tuple:

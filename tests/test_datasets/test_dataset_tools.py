@@ -72,6 +72,32 @@ def test_precompute_density_follows_the_config(tiny_config, tmp_path):
                                       expected)
 
 
+def test_precompute_density_flags_reach_whole_image_sigmas(tmp_path):
+    """A config whose loader computes the adaptive sigmas (head_sigmas):
+    --k and --beta change them, not only GenerateDensity's fallback."""
+    data = tmp_path / 'synthetic'
+    cfg = tmp_path / 'adaptive.py'
+    cfg.write_text(f"""
+default_scope = 'hsrcount'
+train_dataloader = dict(dataset=dict(
+    type='SyntheticCrowdDataset', data_root={str(data)!r}, num_images=1,
+    img_size=(32, 48), seed=1,
+    pipeline=[dict(type='LoadCrowdImageFromFile'),
+              dict(type='LoadCrowdAnnotations',
+                   head_sigmas=dict(mode='adaptive', k=3, beta=0.3)),
+              dict(type='GenerateDensity', kernel='adaptive'),
+              dict(type='PackCrowdInputs')]))
+""")
+    out = tmp_path / 'maps'
+    load_tool('dataset_converters/precompute_density.py').main(
+        [str(cfg), '--out-dir', str(out), '--k', '1', '--beta', '0.5'])
+    info = SyntheticCrowdDataset(str(data), num_images=1, img_size=(32, 48),
+                                 seed=1).get_data_info(0)
+    expected = render_density(info['gt_points'], (32, 48), k=1, beta=0.5)
+    np.testing.assert_allclose(np.load(out / '00000.npy'), expected,
+                               atol=1e-6)
+
+
 def test_browse_dataset(tiny_config, tmp_path):
     cfg, _ = tiny_config
     out = tmp_path / 'browse'

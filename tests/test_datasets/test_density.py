@@ -123,3 +123,118 @@ def test_generate_density_sums_to_count_inside_roi():
     assert out['gt_count'] == 2  # the head at x=30 is outside the ROI
     np.testing.assert_allclose(out['gt_density'].sum(), 2.0, rtol=1e-5)
     assert out['gt_density'][:, 25:].max() == 0
+
+
+# -- per-head stamping, duplicates, large inputs -----------------------------
+
+
+def stamped_reference(points, shape, sigmas, border='renormalize', mask=None,
+                      truncate=4.0):
+    """One stamp per head, in a Python loop: the renderer before it was
+    vectorised (each head's 1-D kernel is gaussian_filter's, cut at the
+    border and, with ``mask``, to the mask, then renormalised)."""
+    from hsrcount.datasets.density import gaussian_kernel_1d, points_to_pixels
+    h, w = shape
+    out = np.zeros(shape)
+    inside = points_inside(points, shape)
+    pixels = points_to_pixels(points[inside], shape)
+    for (row, col), s in zip(pixels, np.asarray(sigmas)[inside]):
+        kern = gaussian_kernel_1d(s, truncate)
+        r = len(kern) // 2
+        y0, y1 = max(row - r, 0), min(row + r + 1, h)
+        x0, x1 = max(col - r, 0), min(col + r + 1, w)
+        stamp = np.outer(kern[y0 - row + r:y1 - row + r],
+                         kern[x0 - col + r:x1 - col + r])
+        if mask is not None:
+            stamp = stamp * (mask[y0:y1, x0:x1] != 0)
+        if border == 'renormalize' and stamp.sum() > 0:
+            stamp = stamp / stamp.sum()
+        out[y0:y1, x0:x1] += stamp
+    return out
+
+
+def brute_force_sigmas(points, k=3, beta=0.3, fallback=4.0):
+    d = cdist(points, points)
+    np.fill_diagonal(d, np.inf)
+    if len(points) == 1:
+        return np.full(1, fallback)
+    num = min(k, len(points) - 1)
+    return beta * np.sort(d, axis=1)[:, :num].mean(axis=1)
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_adaptive_sigmas_with_duplicates_match_brute_force(seed):
+    """Heads annotated several times at one position (up to 40 copies),
+    mixed with distinct heads: the merged-duplicates search gives the
+    sigmas of the plain definition."""
+    rng = np.random.default_rng(seed)
+    base = np.round(random_points(rng, 12, (30, 40)), 1)
+    copies = rng.integers(1, 40, len(base))
+    pts = np.repeat(base, copies, axis=0)
+    pts = np.concatenate([pts, random_points(rng, 5, (30, 40))])
+    pts = pts[rng.permutation(len(pts))]
+    for k in (1, 3, 7):
+        np.testing.assert_allclose(adaptive_sigmas(pts, k=k, beta=0.3),
+                                   brute_force_sigmas(pts, k=k), atol=1e-12)
+
+
+def test_adaptive_sigmas_all_identical_and_signed_zero():
+    pts = np.full((5000, 2), 7.25)
+    np.testing.assert_array_equal(adaptive_sigmas(pts), np.zeros(5000))
+    # -0.0 and 0.0 are the same position.
+    pts = np.array([[0.0, 1.0], [-0.0, 1.0], [3.0, 5.0]])
+    np.testing.assert_allclose(adaptive_sigmas(pts, k=1, beta=1.0),
+                               [0.0, 0.0, 5.0])
+    two = np.array([[2.0, 2.0], [2.0, 2.0]])
+    np.testing.assert_array_equal(adaptive_sigmas(two), [0.0, 0.0])
+
+
+@pytest.mark.parametrize('border', ['renormalize', 'constant'])
+def test_vectorised_render_matches_per_head_stamping(border, monkeypatch):
+    """Random sigmas from 0 (a one-pixel kernel) to 6, heads on and near
+    the border, on and off a mask; small chunks so that both accumulation
+    paths (np.add.at and bincount) and the chunking run."""
+    from hsrcount.datasets import density as density_module
+    rng = np.random.default_rng(3)
+    shape = (37, 45)
+    pts = np.concatenate([random_points(rng, 60, shape),
+                          [[0., 0.], [45., 37.], [44.9, 0.1], [-1., 3.]]])
+    sigmas = rng.uniform(0, 6, len(pts))
+    sigmas[:5] = 0.0
+    mask = np.zeros(shape, np.uint8)
+    mask[3:30, 5:40] = 1
+    for chunk in (1 << 22, 50, 1):
+        monkeypatch.setattr(density_module, '_CHUNK_TAPS', chunk)
+        for m in (None, mask):
+            ours = render_density(pts, shape, border=border, mask=m,
+                                  sigmas=sigmas)
+            ref = stamped_reference(pts, shape, sigmas, border, m)
+            np.testing.assert_allclose(ours, ref, atol=1e-6 * ref.max())
+
+
+def test_render_with_given_sigmas_and_max_sigma():
+    pts = np.array([[10.5, 10.5], [30.5, 10.5]])
+    dens = render_density(pts, (20, 40), sigmas=[1.0, 3.0], border='constant')
+    # Left of column 18 only the first head (sigma 1) reaches.
+    np.testing.assert_allclose(
+        dens[:, :18], render_density(pts[:1], (20, 40), kernel='fixed',
+                                     sigma=1.0, border='constant')[:, :18],
+        atol=1e-7)
+    capped = render_density(pts, (20, 40), sigmas=[1.0, 3.0], max_sigma=1.0)
+    np.testing.assert_allclose(
+        capped, render_density(pts, (20, 40), kernel='fixed', sigma=1.0),
+        atol=1e-7)
+    with pytest.raises(ValueError, match='1 sigmas for 2 points'):
+        render_density(pts, (20, 40), sigmas=[1.0])
+    with pytest.raises(ValueError, match='finite and >= 0'):
+        render_density(pts, (20, 40), sigmas=[1.0, -2.0])
+
+
+def test_many_identical_heads_render_as_one_pixel_each():
+    """20000 heads at one position (an annotation tool's repeated click):
+    their sigmas are 0, so each is a one-pixel kernel, and the map holds
+    them all at that pixel."""
+    pts = np.full((20000, 2), [5.5, 3.2])
+    dens = render_density(pts, (8, 10))
+    assert dens[3, 5] == pytest.approx(20000)
+    assert dens.sum() == pytest.approx(20000)

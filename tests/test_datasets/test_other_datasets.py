@@ -378,8 +378,41 @@ def test_ucf_cc_50_errors(tmp_path):
     os.remove(osp.join(root, '13_ann.mat'))
     with pytest.raises(FileNotFoundError, match='13_ann.mat'):
         UCFCC50Dataset(root, split='test', fold=1)
-    assert len(UCFCC50Dataset(root, split='test', fold=0)) == 10
+    # The whole release is checked, not only the split read.
+    with pytest.raises(FileNotFoundError, match='13_ann.mat'):
+        UCFCC50Dataset(root, split='test', fold=0)
     scipy.io.savemat(osp.join(root, '13_ann.mat'),
                      dict(annPoints=np.array([[1.0, np.nan]])))
     with pytest.raises(ValueError, match='13_ann.mat.*NaN'):
         UCFCC50Dataset(root, split='test', fold=1)
+
+
+def test_ucf_cc_50_clips_heads_off_the_image(tmp_path):
+    """The release's own annotation errors: a head past the image is
+    clipped to the border and still counted (the official count)."""
+    from hsrcount.utils import register_all_modules
+    register_all_modules()
+    root = str(tmp_path)
+    fake.write_ucf_cc_50(root)
+    pts = np.array([[2.0, 3.0], [fake.IMG_SHAPE[1] + 300.0, 4.0]])
+    scipy.io.savemat(osp.join(root, '1_ann.mat'), dict(annPoints=pts))
+    ds = UCFCC50Dataset(root, split='test', fold=0, pipeline=[
+        dict(type='LoadCrowdImageFromFile'),
+        dict(type='LoadCrowdAnnotations'),
+        dict(type='GenerateDensity', kernel='fixed'),
+        dict(type='PackCrowdInputs')])
+    with pytest.warns(UserWarning, match=r'1.jpg: 1 of 2 head points'):
+        sample = ds[0]['data_samples']
+    assert sample.gt_count == 2
+    np.testing.assert_allclose(sample.gt_points,
+                               [[1., 2.], [fake.IMG_SHAPE[1], 3.]])
+
+
+def test_fixed_camera_validation_is_the_last_training_frames(ucsd_root):
+    root, expected = ucsd_root
+    kw = dict(data_root=root, split='train', num_val=100, seed=123)
+    val = UCSDDataset(val_split='val', **kw)
+    train = UCSDDataset(val_split='train', **kw)
+    assert [e['frame_index'] for e in infos(val)] == list(range(1301, 1401))
+    assert [e['frame_index'] for e in infos(train)] == list(range(601, 1301))
+    assert val.expected_size() == 800  # checked before the carve

@@ -19,7 +19,7 @@ from hsrcount.datasets.transforms import (GenerateDensity,
 
 STEPS = [
     LoadCrowdImageFromFile(),
-    LoadCrowdAnnotations(),
+    LoadCrowdAnnotations(head_sigmas=dict(mode='adaptive', k=3, beta=0.3)),
     RandomRescale(scales=(0.8, 1.0, 1.2)),
     PaperCrop(),
     RandomFlip(prob=0.5),
@@ -68,17 +68,31 @@ def test_training_pipeline_keeps_counts(shanghaitech_root, part):
 
 
 def test_quarters_partition_the_image(shanghaitech_root):
-    """The four quarters of an (even-sided) image hold all its heads."""
+    """The four quarters of an (even-sided) image hold each of its heads
+    exactly once (half-open crops), whole-image sigmas and all."""
     ds = ShanghaiTechDataset(osp.join(shanghaitech_root, 'part_B'))
     info = ds.get_data_info(0)
-    base = LoadCrowdAnnotations()(LoadCrowdImageFromFile()(dict(info)))
+    load = LoadCrowdAnnotations(head_sigmas=dict(mode='adaptive'))
+    base = load(LoadCrowdImageFromFile()(dict(info)))
     h, w = base['img'].shape[:2]
     assert h % 2 == 0 and w % 2 == 0
-    total = 0
+    # A head put on the point where the four quarters meet.
+    base['gt_points'] = np.concatenate(
+        [base['gt_points'], [[w / 2, h / 2]]]).astype(np.float32)
+    base['gt_sigmas'] = np.append(base['gt_sigmas'], 2.5).astype(np.float32)
+    base['gt_count'] = len(base['gt_points'])
+    points, sigmas = [], []
     for q in range(4):
-        res = dict(base, patch_index=q)
-        total += len(PaperCrop()(res)['gt_points'])
-    on_cut = np.isin(base['gt_points'][:, 0], [w / 2]).sum() + np.isin(
-        base['gt_points'][:, 1], [h / 2]).sum()
-    assert total == info['gt_count'] + on_cut
+        out = PaperCrop()(dict(base, patch_index=q))
+        x0, y0 = out['crop_box'][:2]
+        points.append(out['gt_points'] + [x0, y0])
+        sigmas.append(out['gt_sigmas'])
+    assert sum(map(len, points)) == info['gt_count'] + 1
+    order = np.lexsort(np.concatenate(points).T)
+    np.testing.assert_array_equal(
+        np.concatenate(points)[order],
+        base['gt_points'][np.lexsort(base['gt_points'].T)])
+    np.testing.assert_array_equal(
+        np.concatenate(sigmas)[order],
+        base['gt_sigmas'][np.lexsort(base['gt_points'].T)])
     assert torch.is_tensor(PackCrowdInputs()(base)['inputs'])

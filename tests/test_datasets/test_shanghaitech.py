@@ -64,6 +64,64 @@ def test_errors_name_the_file(tmp_path):
         ShanghaiTechDataset(str(tmp_path), split='test')
 
 
+def test_heads_off_the_image_are_clipped_keeping_the_official_count(
+        tmp_path):
+    """A published release keeps its count: the loader tells
+    LoadCrowdAnnotations to clip, which warns once, naming the file."""
+    from hsrcount.utils import register_all_modules
+    register_all_modules()
+    img_dir, gt_dir = make_part(tmp_path, ids=(1, 2))
+    write_mat(gt_dir / 'GT_IMG_2.mat', [[3, 4], [40, 5], [2, -7]])
+    pipeline = [dict(type='LoadCrowdImageFromFile'),
+                dict(type='LoadCrowdAnnotations'),
+                dict(type='GenerateDensity', kernel='fixed'),
+                dict(type='PackCrowdInputs')]
+    ds = ShanghaiTechDataset(str(tmp_path), pipeline=pipeline)
+    assert ds.get_data_info(1)['outside'] == 'clip'
+    with pytest.warns(UserWarning, match=r'IMG_2.jpg: 2 of 3 head points'):
+        sample = ds[1]['data_samples']
+    assert sample.gt_count == 3
+    np.testing.assert_allclose(sample.gt_points, [[3, 4], [12, 5], [2, 0]])
+    assert float(sample.gt_density.data.sum()) == pytest.approx(3, rel=1e-5)
+
+
+def test_split_size_and_sibling_split_are_checked(tmp_path):
+    part = tmp_path / 'part_B'
+    img_dir, gt_dir = make_part(part, ids=(1, 2, 3))
+    _, test_gt = make_part(part, ids=(1, 2), split='test')
+    (test_gt / 'GT_IMG_2.mat').unlink()
+    with pytest.warns(UserWarning) as record:
+        ds = ShanghaiTechDataset(str(part), split='train')
+    messages = [str(w.message) for w in record]
+    assert len(ds) == 3
+    assert any("holds 3 images for split 'train', the release has 400" in m
+               and 'part_B' in m for m in messages), messages
+    assert any('in the test split' in m and 'IMG_2.jpg: no annotation' in m
+               for m in messages), messages
+    # A folder whose part cannot be told, or check_size=False: no size
+    # check.
+    make_part(tmp_path / 'mine', ids=(1, ))
+    write_mat(test_gt / 'GT_IMG_2.mat', [[1, 1]])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        ShanghaiTechDataset(str(tmp_path / 'mine'))
+        ShanghaiTechDataset(str(part), check_size=False)
+
+
+def test_string_locations_name_the_file(tmp_path):
+    _, gt_dir = make_part(tmp_path, ids=(1, ))
+    info = np.zeros((1, 1), dtype=[('location', 'O'), ('number', 'O')])
+    info[0, 0]['location'] = np.array([['1.5', '2.5']])
+    info[0, 0]['number'] = np.array([[1]], np.uint16)
+    cell = np.empty((1, 1), dtype=object)
+    cell[0, 0] = info
+    sio.savemat(gt_dir / 'GT_IMG_1.mat', {'image_info': cell})
+    with pytest.raises(ValueError, match=r'GT_IMG_1.mat: head points must '
+                       r'be real numbers, got strings'):
+        ShanghaiTechDataset(str(tmp_path))
+
+
 # -- the real release ------------------------------------------------------
 
 REAL_SPLITS = [('part_A', 'train', 300), ('part_B', 'train', 400),
@@ -120,3 +178,34 @@ def test_real_grayscale_images_load_as_three_channels(shanghaitech_root):
         img = LoadCrowdImageFromFile()(dict(img_path=p))['img']
         assert img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8
         assert (img[..., 0] == img[..., 2]).all()
+
+
+@pytest.mark.parametrize('part,split,num', REAL_SPLITS)
+def test_real_splits_have_the_release_sizes(shanghaitech_root, part, split,
+                                            num):
+    """No size or pairing warning on the real files."""
+    import warnings
+    root = osp.join(shanghaitech_root, part)
+    if not osp.isdir(osp.join(root, f'{split}_data')):
+        pytest.skip(f'{part}/{split}_data not present')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        ds = ShanghaiTechDataset(root, split=split)
+    assert len(ds) == num == ds.expected_size()
+
+
+def test_real_validation_carve_of_the_default_configs(shanghaitech_root):
+    """The default configs' protocol on the real Part A: 30 held-out
+    training images, disjoint from the 270 that train, the same on every
+    build; the test split is another folder."""
+    root = osp.join(shanghaitech_root, 'part_A')
+    kw = dict(split='train', num_val=30, seed=0)
+    val = ShanghaiTechDataset(root, val_split='val', **kw)
+    train = ShanghaiTechDataset(root, val_split='train', **kw)
+    val_paths = {d['img_path'] for d in val}
+    train_paths = {d['img_path'] for d in train}
+    assert (len(val_paths), len(train_paths)) == (30, 270)
+    assert not val_paths & train_paths
+    assert all('/train_data/' in p for p in val_paths)
+    again = ShanghaiTechDataset(root, val_split='val', **kw)
+    assert [d['img_path'] for d in again] == [d['img_path'] for d in val]

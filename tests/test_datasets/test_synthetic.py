@@ -90,17 +90,18 @@ def test_patch_repeat_dataset_over_synthetic(tmp_path):
                  type='SyntheticCrowdDataset', data_root=str(tmp_path),
                  num_images=2, img_size=(32, 48),
                  pipeline=[dict(type='LoadCrowdImageFromFile'),
-                           dict(type='LoadCrowdAnnotations'),
+                           dict(type='LoadCrowdAnnotations',
+                                head_sigmas=dict(mode='adaptive')),
                            dict(type='PaperCrop'),
                            dict(type='GenerateDensity'),
                            dict(type='PackCrowdInputs')])))
     assert len(ds) == 28
     assert ds.get_data_info(15)['patch_index'] == 1
     assert ds.get_data_info(15)['img_path'].endswith('00001.jpg')
-    # Quarter 1 is the top-right 16 x 24 patch.
+    # Quarter 1 is the top-right 16 x 24 patch, [24, 48) x [0, 16).
     info = ds.get_data_info(1)
     pts = info['gt_points']
-    expected = ((pts[:, 0] >= 24) & (pts[:, 1] <= 16)).sum()
+    expected = ((pts[:, 0] >= 24) & (pts[:, 1] < 16)).sum()
     sample = ds[1]['data_samples']
     assert ds[1]['inputs'].shape == (3, 16, 24)
     assert sample.gt_count == expected

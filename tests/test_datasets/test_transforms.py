@@ -163,7 +163,8 @@ def test_flip_lands_on_flipped_pixel():
     assert out['flip'] is True and out['flip_direction'] == 'horizontal'
     x, y = out['gt_points'][0]
     assert out['img'][int(y), int(np.floor(x))].max() == 255
-    assert out['gt_points'][1, 0] == w  # x == 0 goes to the far edge
+    # x == 0 lies in column 0: it goes to column W - 1 (integer pixel).
+    assert out['gt_points'][1, 0] == w - 1
     assert out['roi'][0, w - 1] == 1
     # The density of the flipped points is the flipped density.
     after = render_density(out['gt_points'], (h, w), kernel='fixed',
@@ -226,3 +227,200 @@ def test_pack_refuses_a_count_that_no_longer_matches_the_points():
     res['gt_points'] = res['gt_points'][:2]  # e.g. a crop dropped one
     with pytest.raises(ValueError, match='does not match the 2 head points'):
         PackCrowdInputs()(res)
+
+
+# -- ground truth as the paper defines it ------------------------------------
+
+
+def crowd(seed=0, n=60, shape=(40, 60)):
+    rng = np.random.default_rng(seed)
+    pts = np.stack([rng.uniform(0, shape[1], n), rng.uniform(0, shape[0], n)],
+                   axis=1).astype(np.float32)
+    img = rng.integers(0, 255, shape + (3, ), np.uint8)
+    return dict(img=img, img_shape=shape, ori_shape=shape, gt_points=pts,
+                img_path='crowd.jpg')
+
+
+def test_sigmas_come_from_the_whole_image_and_survive_a_crop():
+    """Heads near a crop's edge keep the kernel their whole-image
+    neighbours give them (before, the sigmas were computed on the crop's
+    heads only and changed for heads near the cut)."""
+    from hsrcount.datasets.density import adaptive_sigmas
+    res = crowd()
+    whole = adaptive_sigmas(res['gt_points'], k=3, beta=0.3)
+    loaded = LoadCrowdAnnotations(head_sigmas=dict(mode='adaptive', k=3,
+                                                   beta=0.3))(res)
+    np.testing.assert_allclose(loaded['gt_sigmas'], whole, rtol=1e-6)
+    out = PaperCrop()(dict(loaded, patch_index=0))
+    keep = (loaded['gt_points'][:, 0] < 30) & (loaded['gt_points'][:, 1] < 20)
+    np.testing.assert_allclose(out['gt_sigmas'], whole[keep], rtol=1e-6)
+    # On the crop's own heads the sigmas differ: that was the bug.
+    assert not np.allclose(adaptive_sigmas(out['gt_points']), whole[keep])
+    dens = GenerateDensity(kernel='adaptive')(out)
+    expected = render_density(out['gt_points'], (20, 30),
+                              sigmas=whole[keep])
+    np.testing.assert_allclose(dens['gt_density'], expected, atol=1e-7)
+    assert dens['gt_density'].sum() == pytest.approx(keep.sum(), rel=1e-5)
+
+
+def test_cropped_sample_without_whole_image_sigmas_is_refused():
+    res = dict(crowd(), patch_index=1)
+    out = PaperCrop()(LoadCrowdAnnotations()(res))
+    with pytest.raises(KeyError, match='crowd.jpg.*head_sigmas'):
+        GenerateDensity(kernel='adaptive')(out)
+    GenerateDensity(kernel='fixed')(out)  # fixed kernels need no sigmas
+
+
+def test_sigmas_scale_with_rescale_and_stay_with_flip(monkeypatch):
+    from hsrcount.datasets.density import adaptive_sigmas
+    res = LoadCrowdAnnotations(head_sigmas=dict(mode='adaptive'))(crowd())
+    sigmas = res['gt_sigmas'].copy()
+    monkeypatch.setattr(np.random, 'randint', lambda n: 1)  # scale 1.5
+    out = RandomRescale(scales=(1.0, 1.5))(dict(res))
+    np.testing.assert_allclose(out['gt_sigmas'], 1.5 * sigmas, rtol=1e-5)
+    # The same as computing them on the rescaled whole image.
+    np.testing.assert_allclose(out['gt_sigmas'],
+                               adaptive_sigmas(out['gt_points']), rtol=1e-4)
+    flipped = RandomFlip(prob=1.0)(dict(out))
+    np.testing.assert_array_equal(flipped['gt_sigmas'], out['gt_sigmas'])
+    np.testing.assert_allclose(flipped['gt_sigmas'],
+                               adaptive_sigmas(flipped['gt_points']),
+                               rtol=1e-4)
+
+
+def test_half_open_crops_share_out_heads_on_their_common_edge():
+    """A head on the edge two quarters share belongs to one of them; before,
+    crops were closed rectangles and it counted in both."""
+    pts = [(15.0, 3.0), (4.0, 10.0), (15.0, 10.0), (30.0, 20.0)]
+    total = 0
+    for index in range(4):
+        res = dict(make_results(20, 30, pts), patch_index=index)
+        total += len(PaperCrop()(res)['gt_points'])
+    assert total == len(pts)
+    out = PaperCrop()(dict(make_results(20, 30, pts), patch_index=3))
+    # (15, 10) is the corner of the bottom-right quarter; (30, 20) is on
+    # the image's far corner, in its last pixel, so in that quarter too.
+    np.testing.assert_allclose(out['gt_points'], [[0., 0.], [15., 10.]])
+
+
+def test_integer_pixel_dot_one_column_past_the_crop_is_dropped(monkeypatch):
+    """TRANCOS-style dots at integer pixels: the dot of column x0 + w is
+    outside the crop [x0, x0 + w) (a closed crop kept it)."""
+    draws = iter([4, 2])  # x0, y0
+    monkeypatch.setattr(np.random, 'randint', lambda n: next(draws))
+    res = make_results(20, 30, [(4.0, 5.0), (13.0, 5.0), (14.0, 5.0)])
+    out = RandomCrop((10, 10))(res)
+    np.testing.assert_allclose(out['gt_points'], [[0., 3.], [9., 3.]])
+
+
+def test_flip_integer_pixels_to_the_mirrored_column():
+    from hsrcount.datasets.transforms.geometric import flip_x
+    w = 10
+    x = np.array([0., 3., 9., 3.25, 9.5, 10.])
+    # Column c goes to W - 1 - c: integers to W - 1 - c, fractions to W - x,
+    # the far edge (column W - 1) to 0.
+    np.testing.assert_allclose(flip_x(x, w), [9., 6., 0., 6.75, 0.5, 0.])
+    cols = np.minimum(np.floor(x), w - 1)
+    np.testing.assert_array_equal(
+        np.minimum(np.floor(flip_x(x, w)), w - 1), w - 1 - cols)
+    ints = np.arange(w, dtype=np.float64)
+    np.testing.assert_array_equal(flip_x(flip_x(ints, w), w), ints)
+    img = np.zeros((1, w, 3), np.uint8)
+    img[0, 3] = 255  # the dot at x = 3 marks pixel 3
+    out = RandomFlip(prob=1.0)(dict(img=img, gt_points=np.array(
+        [[3., 0.]], np.float32)))
+    x = int(out['gt_points'][0, 0])
+    assert out['img'][0, x].max() == 255
+
+
+@pytest.mark.parametrize('size', [1, 2])
+def test_tiny_images_through_the_training_pipeline(size):
+    """1x1 and 2x2 images: flipping a crop one pixel wide used to leave a
+    negative stride that torch.from_numpy refuses (at random, with the
+    flip)."""
+    for seed in range(6):
+        np.random.seed(seed)
+        res = dict(img=np.full((size, size, 3), 7, np.uint8),
+                   img_shape=(size, size), img_path='tiny.png',
+                   gt_points=np.array([[0.5, 0.5]], np.float32),
+                   roi=np.ones((size, size), np.uint8), patch_index=seed % 5)
+        res = LoadCrowdAnnotations(head_sigmas=dict(mode='adaptive'))(res)
+        for step in (RandomRescale(), PaperCrop(), RandomFlip(prob=1.0),
+                     GenerateDensity(), PackCrowdInputs()):
+            res = step(res)
+        assert res['inputs'].shape[0] == 3
+        assert res['data_samples'].gt_count in (0.0, 1.0)
+
+
+def test_outside_heads_clip_to_the_border_and_warn_once_per_file():
+    res = make_results(10, 12, [(3., 4.), (15., 2.), (-1., -5.)])
+    res['img_path'] = 'a.jpg'
+    load = LoadCrowdAnnotations(outside='clip')
+    with pytest.warns(UserWarning, match=r"a.jpg: 2 of 3 head points.*"
+                      r"clipped to the border"):
+        out = load(dict(res))
+    np.testing.assert_allclose(out['gt_points'],
+                               [[3., 4.], [12., 2.], [0., 0.]])
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        load(dict(res))  # the same file: no second warning
+    counted = GenerateDensity(kernel='fixed', sigma=1.0)(out)
+    assert counted['gt_count'] == 3  # the official count: every point
+
+
+def test_outside_policy_comes_from_the_dataset_unless_given():
+    res = make_results(10, 12, [(3., 4.), (15., 2.)])
+    with pytest.raises(ValueError, match='outside the image'):
+        LoadCrowdAnnotations()(dict(res))
+    with pytest.warns(UserWarning, match='clipped'):
+        out = LoadCrowdAnnotations()(dict(res, outside='clip'))
+    assert len(out['gt_points']) == 2
+    with pytest.raises(ValueError, match='outside the image'):
+        LoadCrowdAnnotations(outside='error')(dict(res, outside='clip'))
+    sizes = np.array([[2., 3.], [4., 5.]], np.float32)
+    out = LoadCrowdAnnotations(outside='drop')(
+        dict(res, gt_head_sizes=sizes))
+    np.testing.assert_array_equal(out['gt_head_sizes'], sizes[:1])
+    with pytest.raises(ValueError, match='outside must be one of'):
+        LoadCrowdAnnotations(outside='keep')
+
+
+def test_head_sigmas_from_boxes():
+    from hsrcount.datasets.density import adaptive_sigmas
+    pts = np.array([[2., 2.], [8., 2.], [5., 7.]], np.float32)
+    sizes = np.array([[4., 9.], [np.nan, np.nan], [0., 3.]], np.float32)
+    res = dict(make_results(10, 12, pts), gt_head_sizes=sizes)
+    out = LoadCrowdAnnotations(
+        head_sigmas=dict(mode='boxes', box_scale=0.5, k=2, beta=0.3))(res)
+    fallback = adaptive_sigmas(pts, k=2, beta=0.3)
+    # sqrt(4 * 9) * 0.5 = 3; heads without a usable box: adaptive.
+    np.testing.assert_allclose(out['gt_sigmas'], [3., fallback[1],
+                                                  fallback[2]], rtol=1e-6)
+    with pytest.raises(KeyError, match='gt_head_sizes'):
+        LoadCrowdAnnotations(head_sigmas=dict(mode='boxes'))(
+            make_results(10, 12, pts))
+    with pytest.raises(ValueError, match='head_sigmas'):
+        LoadCrowdAnnotations(head_sigmas=dict(mode='boxes', sigma=2))
+
+
+@pytest.mark.parametrize('shape,limits,expected', [
+    ((3000, 9000), (2048, 512), (683, 2048)),   # long side capped
+    ((300, 400), (2048, 512), (512, 683)),      # short side raised
+    ((600, 800), (2048, 512), (600, 800)),      # in range: untouched
+    ((100, 5000), (2048, 512), (41, 2048)),     # conflict: the cap wins
+])
+def test_resize_to_range(shape, limits, expected):
+    from hsrcount.datasets.transforms import ResizeToRange
+    h, w = shape
+    pts = np.array([[w / 2, h / 2], [w - 1, h - 1], [0, 0]], np.float32)
+    res = dict(make_results(h, w, pts), gt_sigmas=np.ones(3, np.float32))
+    out = ResizeToRange(max_long_side=limits[0],
+                        min_short_side=limits[1])(res)
+    assert out['img'].shape[:2] == expected
+    sy, sx = expected[0] / h, expected[1] / w
+    np.testing.assert_allclose(out['gt_points'], pts * [sx, sy], rtol=1e-5)
+    np.testing.assert_allclose(out['gt_sigmas'], np.sqrt(sx * sy), rtol=1e-5)
+    assert GenerateDensity(kernel='fixed')(out)['gt_count'] == 3
+    with pytest.raises(ValueError, match='exceeds'):
+        ResizeToRange(max_long_side=100, min_short_side=200)

@@ -14,7 +14,8 @@ def patch_dataset(tmp_path):
     register_all_modules()
     pipeline = [
         dict(type='LoadCrowdImageFromFile'),
-        dict(type='LoadCrowdAnnotations'),
+        dict(type='LoadCrowdAnnotations',
+             head_sigmas=dict(mode='adaptive', k=3, beta=0.3)),
         dict(type='RandomRescale', scales=(0.8, 1.2)),
         dict(type='RandomCrop', size=(24, 32)),
         dict(type='RandomFlip', prob=0.5),

@@ -135,7 +135,7 @@ def test_mae_and_root_mse_by_hand():
         make_sample(30, pred_count=30),
     ]
     metrics = run_metric(CrowdCountingMetric(), samples)
-    assert set(metrics) == {'MAE', 'MSE'}
+    assert set(metrics) == {'MAE', 'MSE', 'NAE'}
     assert metrics['MAE'] == pytest.approx((2 + 3 + 0) / 3)
     assert metrics['MSE'] == pytest.approx(math.sqrt((4 + 9 + 0) / 3))
 
@@ -281,3 +281,75 @@ def test_clear_errors():
         ])
     with pytest.raises(ValueError, match='no samples'):
         CrowdCountingMetric().compute_metrics([])
+
+
+# --- NAE and the benchmarks' breakdowns -----------------------------------
+
+
+def labelled(gt, pred, **metainfo):
+    sample = make_sample(gt, pred_count=pred)
+    sample.set_metainfo(metainfo)
+    return sample.to_dict()  # as MMEngine's Evaluator passes it
+
+
+def test_nae_over_images_with_heads_by_hand():
+    samples = [labelled(10, 12), labelled(20, 17), labelled(0, 3),
+               labelled(4, 4)]
+    metrics = run_metric(CrowdCountingMetric(), samples)
+    # |12-10|/10 = 0.2, |17-20|/20 = 0.15, 0 / 4 = 0; gt = 0 is left out.
+    assert metrics['NAE'] == pytest.approx((0.2 + 0.15 + 0.0) / 3)
+    assert metrics['MAE'] == pytest.approx((2 + 3 + 3 + 0) / 4)
+    only_empty = run_metric(CrowdCountingMetric(), [labelled(0, 1)])
+    assert math.isnan(only_empty['NAE'])
+
+
+def test_jhu_breakdown_by_hand():
+    # (gt, pred, weather): low 0-50, medium 51-500, high > 500.
+    table = [(50, 40, 0), (0, 2, 1), (51, 61, 0), (500, 450, 2),
+             (501, 601, 3), (2000, 1900, 0)]
+    samples = [labelled(g, p, weather=w) for g, p, w in table]
+    metrics = run_metric(CrowdCountingMetric(breakdown='jhu'), samples)
+    assert metrics['MAE_low'] == pytest.approx((10 + 2) / 2)
+    assert metrics['MSE_low'] == pytest.approx(math.sqrt((100 + 4) / 2))
+    assert metrics['NAE_low'] == pytest.approx(10 / 50)
+    assert metrics['MAE_medium'] == pytest.approx((10 + 50) / 2)
+    assert metrics['NAE_medium'] == pytest.approx((10 / 51 + 50 / 500) / 2)
+    assert metrics['MAE_high'] == pytest.approx((100 + 100) / 2)
+    assert metrics['MSE_high'] == pytest.approx(100.0)
+    # Adverse weather: the images with weather 1-3.
+    assert metrics['MAE_weather'] == pytest.approx((2 + 50 + 100) / 3)
+    assert metrics['MSE_weather'] == pytest.approx(
+        math.sqrt((4 + 2500 + 10000) / 3))
+    assert metrics['MAE'] == pytest.approx((10 + 2 + 10 + 50 + 100 + 100) / 6)
+    with pytest.raises(KeyError, match="needs the metainfo 'weather'"):
+        CrowdCountingMetric(breakdown='jhu').process({}, [labelled(1, 1)])
+    with pytest.raises(ValueError, match='breakdown must be one of'):
+        CrowdCountingMetric(breakdown='ucf')
+
+
+def test_nwpu_breakdown_by_hand():
+    # (gt, pred, scene level, luminance); no image of S4 or L3.
+    table = [(0, 1, 0, 0), (0, 3, 0, 1), (80, 70, 1, 1), (300, 330, 2, 2),
+             (3000, 2000, 3, 0)]
+    samples = [labelled(g, p, scene_level=s, luminance=lum)
+               for g, p, s, lum in table]
+    metrics = run_metric(CrowdCountingMetric(breakdown='nwpu'), samples)
+    assert metrics['MAE_S0'] == pytest.approx(2.0)
+    assert (metrics['MAE_S1'], metrics['MAE_S2'], metrics['MAE_S3']) == \
+        pytest.approx((10.0, 30.0, 1000.0))
+    assert 'MAE_S4' not in metrics
+    assert metrics['mMAE'] == pytest.approx((2 + 10 + 30 + 1000) / 4)
+    assert metrics['MAE_L0'] == pytest.approx((1 + 1000) / 2)
+    assert metrics['MAE_L1'] == pytest.approx((3 + 10) / 2)
+    assert metrics['MAE_L2'] == pytest.approx(30.0)
+    assert metrics['mMAE_luminance'] == pytest.approx(
+        (500.5 + 6.5 + 30) / 3)
+    assert metrics['NAE'] == pytest.approx((10 / 80 + 30 / 300 + 1000 / 3000)
+                                           / 3)
+
+
+def test_split_without_labels_points_to_format_only():
+    sample = CrowdDataSample(metainfo=dict(img_path='/d/3610.jpg'))
+    sample.pred_count = 3.0
+    with pytest.raises(KeyError, match='3610.jpg.*--format-only'):
+        CrowdCountingMetric().process({}, [sample])

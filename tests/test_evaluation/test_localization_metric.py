@@ -52,16 +52,15 @@ def test_precision_recall_f1_by_hand():
 
 
 def test_nwpu_threshold_is_half_the_box_diagonal():
-    np.testing.assert_allclose(nwpu_thresholds([[0, 0, 6, 8], [1, 1, 3, 1]]),
-                               [5.0, 1.0])
+    np.testing.assert_allclose(nwpu_thresholds([[6, 8], [2, 0]]), [5.0, 1.0])
 
 
-def _sample(pred, gt, boxes=None):
+def _sample(pred, gt, sizes=None):
     sample = CrowdDataSample(metainfo=dict(img_path='a.jpg'))
     sample.pred_points = torch.tensor(pred, dtype=torch.float32).reshape(-1, 2)
     sample.gt_points = torch.tensor(gt, dtype=torch.float32).reshape(-1, 2)
-    if boxes is not None:
-        sample.gt_boxes = torch.tensor(boxes, dtype=torch.float32)
+    if sizes is not None:
+        sample.gt_head_sizes = torch.tensor(sizes, dtype=torch.float32)
     return sample
 
 
@@ -70,9 +69,9 @@ def test_metric_sums_over_images():
     # Image 1: 2 predictions, 3 heads; at 2 px one match, at 8 px two.
     metric.process(None, [_sample([[0, 0], [5, 0]], [[0, 0], [10, 0],
                                                       [50, 50]],
-                                  boxes=[[-1, -1, 1, 1]] * 3)])
+                                  sizes=[[2, 2]] * 3)])
     # Image 2: no heads, one prediction: a false positive.
-    metric.process(None, [_sample([[3, 3]], [], boxes=np.zeros((0, 4)))])
+    metric.process(None, [_sample([[3, 3]], [], sizes=np.zeros((0, 2)))])
     out = metric.evaluate(2)
     # tp@2 = 1, tp@8 = 2, tp@box (sqrt(8)/2 = 1.41 px) = 1; 3 pred, 3 gt.
     assert out['precision@2'] == pytest.approx(1 / 3)
@@ -87,7 +86,7 @@ def test_metric_errors_name_the_image():
     sample.gt_points = torch.zeros(1, 2)
     with pytest.raises(KeyError, match='b.jpg.*point_extractor'):
         metric.process(None, [sample])
-    with pytest.raises(KeyError, match='gt_boxes'):
+    with pytest.raises(KeyError, match='gt_head_sizes'):
         LocalizationMetric(nwpu_box=True).process(None, [_sample([], [])])
     with pytest.raises(ValueError, match='thresholds'):
         LocalizationMetric(thresholds=(0, ))

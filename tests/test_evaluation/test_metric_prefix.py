@@ -31,9 +31,11 @@ def test_no_prefix_warning_and_plain_keys(warnings_logged, tmp_path):
     CountDumpMetric(str(tmp_path / 'counts.csv'))
     assert [r.getMessage() for r in warnings_logged] == []
     assert counts(metric, [(10, 12), (4, 3)]) == pytest.approx(
-        dict(MAE=1.5, MSE=(2.5**0.5)))
+        # NAE: mean of |error| / gt = (2 / 10 + 1 / 4) / 2.
+        dict(MAE=1.5, MSE=(2.5**0.5), NAE=0.225))
 
 
 def test_an_explicit_prefix_still_applies():
     metric = CrowdCountingMetric(prefix='val')
-    assert set(counts(metric, [(1, 2)])) == {'val/MAE', 'val/MSE'}
+    assert set(counts(metric, [(1, 2)])) == {'val/MAE', 'val/MSE',
+                                                 'val/NAE'}

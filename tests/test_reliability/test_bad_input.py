@@ -140,14 +140,15 @@ def annotation_without_image(root):
 
 
 def points_outside_image(root):
-    img_dir, gt_dir = make_shanghaitech_part(root)
-    # x = 12.5 is past the right edge of the 12-pixel-wide image; x = 12 is
-    # on it (the image is the closed rectangle [0, W] x [0, H]).
-    write_shanghaitech_mat(gt_dir / 'GT_IMG_2.mat', [[12.0, 3.0], [12.5, 3]])
-    dataset = shanghaitech(root)
-    with raises(ValueError, img_dir / 'IMG_2.jpg', '1 of 2 head points',
+    # Your own data (a published release clips instead, see
+    # published_release_heads_outside). x = 12.5 is past the right edge of
+    # the 12-pixel-wide image; x = 12 is on it (the image is the closed
+    # rectangle [0, W] x [0, H]).
+    black = np.zeros((10, 12, 3), np.uint8)
+    dataset = custom(root, {'a.jpg': (black, [[12.0, 3.0], [12.5, 3]])})
+    with raises(ValueError, root / 'images' / 'a.jpg', '1 of 2 head points',
                 'outside the image', 'x=12.5'):
-        dataset[1]
+        dataset[0]
 
 
 def nan_points(root):
@@ -289,6 +290,188 @@ CASES = [
     misspelled_cfg_option
 ]
 
+
+
+# -- annotations: parsing (datasets, ground truth) ---------------------------
+
+
+def custom_json(root, points, file='a.jpg', img=True):
+    """A custom dataset whose one entry has ``points`` (any JSON value)."""
+    (root / 'images').mkdir(exist_ok=True)
+    if img:
+        assert cv2.imwrite(str(root / 'images' / 'a.jpg'),
+                           np.zeros((10, 12, 3), np.uint8))
+    (root / 'ann.json').write_text(
+        json.dumps(dict(images=[dict(file=file, points=points)])))
+    return CustomPointsDataset(str(root), ann_file='ann.json',
+                               pipeline=PIPELINE)
+
+
+def json_string_points(root):
+    with raises(ValueError, root / 'ann.json', "points[0] must be [x, y], "
+                "two numbers, got ['ten', 'twelve']"):
+        custom_json(root, [['ten', 'twelve']])
+
+
+def json_ragged_points(root):
+    with raises(ValueError, root / 'ann.json', 'points[1] must be [x, y]'):
+        custom_json(root, [[1, 2], [3]])
+
+
+def json_points_not_a_list(root):
+    with raises(ValueError, root / 'ann.json',
+                '"points" must be a list of [x, y] pairs, got dict'):
+        custom_json(root, {})
+
+
+def json_points_transposed(root):
+    """(2, 3): three heads stored transposed, or two with a third column;
+    either way it is not (N, 2), and was read as two heads."""
+    with raises(ValueError, root / 'ann.json', 'points[0] must be [x, y]'):
+        custom_json(root, [[1, 2, 3], [4, 5, 6]])
+
+
+def json_boolean_points(root):
+    with raises(ValueError, root / 'ann.json', 'points[0] must be [x, y], '
+                'two numbers, got [True, False]'):
+        custom_json(root, [[True, False]])
+
+
+def mat_string_locations(root):
+    _, gt_dir = make_shanghaitech_part(root, ids=(1, 2))
+    write_shanghaitech_mat_raw(gt_dir / 'GT_IMG_2.mat',
+                               np.array([['1.5', '2.5']]))
+    with raises(ValueError, gt_dir / 'GT_IMG_2.mat',
+                'head points must be real numbers, got strings'):
+        shanghaitech(root)
+
+
+def mat_points_transposed(root):
+    _, gt_dir = make_shanghaitech_part(root, ids=(1, ))
+    write_shanghaitech_mat_raw(gt_dir / 'GT_IMG_1.mat',
+                               np.arange(6.0).reshape(2, 3))
+    with raises(ValueError, gt_dir / 'GT_IMG_1.mat',
+                'expected head points of shape (N, 2), got (2, 3)'):
+        shanghaitech(root)
+
+
+def mat_complex_points(root):
+    _, gt_dir = make_shanghaitech_part(root, ids=(1, ))
+    write_shanghaitech_mat_raw(gt_dir / 'GT_IMG_1.mat',
+                               np.array([[1 + 2j, 3.0]]))
+    with raises(ValueError, gt_dir / 'GT_IMG_1.mat',
+                'got complex numbers'):
+        shanghaitech(root)
+
+
+def write_shanghaitech_mat_raw(path, location):
+    """A GT_IMG_n.mat whose location array is stored as given."""
+    import scipy.io
+    info = np.zeros((1, 1), dtype=[('location', 'O'), ('number', 'O')])
+    info[0, 0]['location'] = location
+    info[0, 0]['number'] = np.array([[len(location)]], np.uint16)
+    cell = np.empty((1, 1), dtype=object)
+    cell[0, 0] = info
+    scipy.io.savemat(path, {'image_info': cell})
+
+
+def csv_latin1(root):
+    (root / 'images').mkdir()
+    (root / 'ann.csv').write_bytes(
+        'file,x,y\nb.jpg,1,2\ncaf\u00e9.jpg,3,4\n'.encode('latin-1'))
+    with raises(ValueError, root / 'ann.csv', 'line 3: not UTF-8 text',
+                'save the file as UTF-8'):
+        CustomPointsDataset(str(root), ann_file='ann.csv', pipeline=PIPELINE)
+
+
+def csv_utf8_bom(root):
+    """Valid: the byte-order mark Excel writes before the header."""
+    (root / 'images').mkdir()
+    assert cv2.imwrite(str(root / 'images' / 'a.jpg'),
+                       np.zeros((10, 12, 3), np.uint8))
+    (root / 'ann.csv').write_bytes(
+        '\ufefffile,x,y\na.jpg,1,2\na.jpg,3,4\n'.encode('utf-8'))
+    dataset = CustomPointsDataset(str(root), ann_file='ann.csv',
+                                  pipeline=PIPELINE)
+    assert len(dataset) == 1
+    assert dataset[0]['data_samples'].gt_count == 2
+
+
+def image_listed_twice(root):
+    (root / 'images').mkdir()
+    assert cv2.imwrite(str(root / 'images' / 'a.jpg'),
+                       np.zeros((10, 12, 3), np.uint8))
+    (root / 'ann.json').write_text(json.dumps(dict(images=[
+        dict(file='a.jpg', points=[[1, 1]]),
+        dict(file='a.jpg', points=[[2, 2]])])))
+    with raises(ValueError, root / 'ann.json',
+                "images[1] and images[0] both annotate 'a.jpg'"):
+        CustomPointsDataset(str(root), ann_file='ann.json',
+                            pipeline=PIPELINE)
+
+
+def image_path_leaves_the_folder(root):
+    with raises(ValueError, root / 'ann.json', "'../a.jpg' leaves the image "
+                'folder'):
+        custom_json(root, [], file='../a.jpg')
+
+
+def absolute_image_path(root):
+    with raises(ValueError, root / 'ann.json', 'is absolute'):
+        custom_json(root, [], file=str(root / 'images' / 'a.jpg'))
+
+
+def published_release_heads_outside(root):
+    """Valid for a published release: heads off the image are clipped to
+    the border and counted (the official count), with one warning naming
+    the file; the same file in a custom dataset is an error (above)."""
+    img_dir, gt_dir = make_shanghaitech_part(root)
+    write_shanghaitech_mat(gt_dir / 'GT_IMG_2.mat', [[12.0, 3.0], [12.5, 3]])
+    dataset = shanghaitech(root)
+    with pytest.warns(UserWarning, match='IMG_2.jpg: 1 of 2 head points'):
+        sample = dataset[1]['data_samples']
+    assert sample.gt_count == 2
+    assert float(sample.gt_density.data.sum()) == pytest.approx(2, rel=1e-5)
+
+
+def tiny_image_in_training(root):
+    """Valid: 1 x 1 and 2 x 2 images through the training pipeline (random
+    rescale, paper crop, flip); a flipped one-pixel-wide crop used to fail
+    at random with a negative-stride error."""
+    from hsrcount.datasets import PatchRepeatDataset
+    train = [
+        dict(type='LoadCrowdImageFromFile'),
+        dict(type='LoadCrowdAnnotations', head_sigmas=dict(mode='adaptive')),
+        dict(type='RandomRescale', scales=(0.8, 1.0, 1.2)),
+        dict(type='PaperCrop'),
+        dict(type='RandomFlip', prob=1.0),
+        dict(type='GenerateDensity', kernel='adaptive'),
+        dict(type='PackCrowdInputs'),
+    ]
+    (root / 'images').mkdir()
+    entries = []
+    for size in (1, 2):
+        assert cv2.imwrite(str(root / 'images' / f'{size}.png'),
+                           np.full((size, size, 3), 90, np.uint8))
+        entries.append(dict(file=f'{size}.png', points=[[0.5, 0.5]]))
+    (root / 'ann.json').write_text(json.dumps(dict(images=entries)))
+    dataset = PatchRepeatDataset(
+        CustomPointsDataset(str(root), ann_file='ann.json', pipeline=train),
+        patches_per_image=14)
+    np.random.seed(0)
+    for idx in range(len(dataset)):
+        packed = dataset[idx]
+        assert packed['inputs'].shape[0] == 3
+        assert packed['data_samples'].gt_count in (0.0, 1.0)
+
+
+CASES += [
+    json_string_points, json_ragged_points, json_points_not_a_list,
+    json_points_transposed, json_boolean_points, mat_string_locations,
+    mat_points_transposed, mat_complex_points, csv_latin1, csv_utf8_bom,
+    image_listed_twice, image_path_leaves_the_folder, absolute_image_path,
+    published_release_heads_outside, tiny_image_in_training
+]
 
 @pytest.mark.parametrize('case', CASES, ids=[c.__name__ for c in CASES])
 def test_bad_input(case, tmp_path, request):

@@ -66,12 +66,19 @@ def build_dataset(cfg, split, overrides=None):
     while 'dataset' in ds_cfg:  # wrappers such as PatchRepeatDataset
         ds_cfg = ds_cfg['dataset'].copy()
     pipeline = ds_cfg.get('pipeline', [])
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     density = _find(pipeline, 'GenerateDensity')
-    density.update({k: v for k, v in (overrides or {}).items()
-                    if v is not None})
+    density.update(overrides)
+    loader = _find(pipeline, 'LoadCrowdAnnotations')
+    if loader.get('head_sigmas') is not None:
+        # The adaptive sigmas come from the loader (the whole image's):
+        # the flags reach them there.
+        names = dict(k='k', beta='beta', sigma='fallback')
+        loader['head_sigmas'] = dict(
+            loader['head_sigmas'],
+            **{names[k]: v for k, v in overrides.items() if k in names})
     ds_cfg['pipeline'] = [
-        _find(pipeline, 'LoadCrowdImageFromFile'),
-        _find(pipeline, 'LoadCrowdAnnotations'), density
+        _find(pipeline, 'LoadCrowdImageFromFile'), loader, density
     ]
     return DATASETS.build(ds_cfg)
 

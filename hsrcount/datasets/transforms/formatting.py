@@ -13,7 +13,10 @@ class PackCrowdInputs(BaseTransform):
 
     Args:
         meta_keys (tuple[str]): Keys of ``results`` copied into the data
-            sample's metainfo when present.
+            sample's metainfo when present: by default the image's path,
+            shapes and transforms, and the labels that metrics break
+            results down by (WorldExpo's ``scene``, JHU's ``weather``,
+            NWPU's ``luminance`` and ``scene_level``).
 
     Returns:
         dict: ``inputs``: (3, H, W) uint8 tensor, BGR; ``data_samples``:
@@ -23,13 +26,16 @@ class PackCrowdInputs(BaseTransform):
     """
 
     def __init__(self, meta_keys=('img_path', 'ori_shape', 'img_shape',
-                                  'scale_factor', 'flip', 'scene')):
+                                  'scale_factor', 'flip', 'scene', 'weather',
+                                  'luminance', 'scene_level')):
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:
         img = results['img']
-        inputs = torch.from_numpy(
-            np.ascontiguousarray(img.transpose(2, 0, 1)))
+        # copy(): an array reversed along an axis of length 1 passes NumPy's
+        # contiguity test with a negative stride, which torch refuses.
+        inputs = torch.from_numpy(np.array(img.transpose(2, 0, 1),
+                                           copy=True, order='C'))
         sample = CrowdDataSample()
         points = np.asarray(results.get('gt_points', np.zeros((0, 2))),
                             dtype=np.float32).reshape(-1, 2)
@@ -48,9 +54,14 @@ class PackCrowdInputs(BaseTransform):
             sample.gt_density = torch.from_numpy(
                 np.ascontiguousarray(results['gt_density'],
                                      dtype=np.float32))[None]
+        sizes = results.get('gt_head_sizes')
+        if sizes is not None and len(sizes) == len(points):
+            # Box width and height per head: NWPU's localization threshold.
+            sample.gt_head_sizes = torch.from_numpy(np.array(
+                sizes, dtype=np.float32).reshape(-1, 2))
         if 'roi' in results:
             sample.roi = torch.from_numpy(
-                np.ascontiguousarray(results['roi']))[None]
+                np.array(results['roi'], copy=True, order='C'))[None]
         sample.set_metainfo({
             k: results[k]
             for k in self.meta_keys if k in results

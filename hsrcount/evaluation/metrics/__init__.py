@@ -1,5 +1,9 @@
 from .count_dump import CountDumpMetric
 from .counting_metric import CrowdCountingMetric
 from .localization_metric import LocalizationMetric
+from .submission import CountSubmissionMetric
 
-__all__ = ['CountDumpMetric', 'CrowdCountingMetric', 'LocalizationMetric']
+__all__ = [
+    'CountDumpMetric', 'CrowdCountingMetric', 'CountSubmissionMetric',
+    'LocalizationMetric'
+]

@@ -1,4 +1,5 @@
-"""MAE, MSE and GAME(L) of crowd counts, as the paper defines them."""
+"""MAE, MSE, NAE and GAME(L) of crowd counts, and the breakdowns of the
+JHU-Crowd++ and NWPU-Crowd benchmarks."""
 from collections import OrderedDict
 from typing import Optional, Sequence
 
@@ -26,9 +27,21 @@ class CrowdCountingMetric(BaseMetric):
       ``2^L x 2^L`` grid; the GT of a cell is the number of GT points in it
       and the estimate the sum of ``pred_density`` in it, both inside the ROI
       (see :mod:`hsrcount.evaluation.functional` for the cell boundaries).
+    - ``NAE = 1/N' * sum_i |z_i - ẑ_i| / z_i`` over the ``N'`` images with
+      ``z_i > 0`` (NaN when there is none), as JHU-Crowd++ and NWPU-Crowd
+      report it.
     - with ``per_scene=True``: ``MAE_<scene>`` per scene (the metainfo key
       ``scene``) and ``MAE_scene_avg``, their unweighted mean (WorldExpo'10
       reports that average over its five test scenes).
+    - with ``breakdown='jhu'`` (JHU-Crowd++): ``MAE``/``MSE``/``NAE`` of the
+      density classes ``low`` (GT 0-50), ``medium`` (51-500) and ``high``
+      (> 500) and of ``weather``, the images with adverse weather (metainfo
+      ``weather`` 1-3), as keys ``MAE_low``, ``MSE_low``, ...
+    - with ``breakdown='nwpu'`` (NWPU-Crowd): ``MAE_S0`` .. ``MAE_S4`` by
+      scene level (metainfo ``scene_level``) and ``mMAE``, their mean;
+      ``MAE_L0`` .. ``MAE_L3`` by luminance (metainfo ``luminance``) and
+      ``mMAE_luminance``. A level without images is left out of its mean
+      (and logged).
 
     ``process`` keeps one small record of Python numbers per image, never a
     map, so results gathered from all ranks reduce to the same numbers as a
@@ -41,6 +54,8 @@ class CrowdCountingMetric(BaseMetric):
             (0, 1, 2, 3).
         per_scene (bool): Also report the MAE of each scene and their mean.
             Needs the metainfo ``scene`` on every sample. Defaults to False.
+        breakdown (str, optional): ``'jhu'`` or ``'nwpu'``: also report the
+            benchmark's breakdown (see above). Defaults to None.
         collect_device (str): Device used to gather results across ranks,
             ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Prefix of the metric keys, e.g. ``'val'``
@@ -57,6 +72,7 @@ class CrowdCountingMetric(BaseMetric):
     def __init__(self,
                  game_levels: Sequence[int] = (),
                  per_scene: bool = False,
+                 breakdown: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -70,8 +86,13 @@ class CrowdCountingMetric(BaseMetric):
         if not valid or len(set(game_levels)) != len(game_levels):
             raise ValueError('game_levels must be distinct non-negative '
                              f'integers, got {game_levels}')
+        if breakdown not in BREAKDOWN_KEYS:
+            raise ValueError(f'breakdown must be one of '
+                             f'{sorted(k for k in BREAKDOWN_KEYS if k)} or '
+                             f'None, got {breakdown!r}')
         self.game_levels = game_levels
         self.per_scene = per_scene
+        self.breakdown = breakdown
 
     def process(self, data_batch, data_samples: Sequence) -> None:
         """Record the counts (and GAME cell errors) of a batch.
@@ -98,7 +119,10 @@ class CrowdCountingMetric(BaseMetric):
 
         gt_count = sample.get('gt_count')
         if gt_count is None:
-            raise KeyError(f'{img_path}: the data sample has no gt_count')
+            raise KeyError(
+                f'{img_path}: the data sample has no gt_count (a split whose '
+                f'labels are withheld? tools/test.py --format-only writes '
+                f"the benchmark's submission file instead)")
         pred_count = sample.get('pred_count')
         if pred_count is None:
             if pred_density is None:
@@ -128,6 +152,12 @@ class CrowdCountingMetric(BaseMetric):
                 raise KeyError(f'{img_path}: per_scene=True but the data '
                                'sample has no "scene" metainfo')
             record['scene'] = str(scene)
+        for key in BREAKDOWN_KEYS[self.breakdown]:
+            value = sample.get(key)
+            if value is None:
+                raise KeyError(f'{img_path}: breakdown={self.breakdown!r} '
+                               f'needs the metainfo {key!r} on every sample')
+            record[key] = int(value)
         return record
 
     def compute_metrics(self, results: list) -> dict:
@@ -137,17 +167,16 @@ class CrowdCountingMetric(BaseMetric):
             results (list[dict]): The records made by :meth:`process`.
 
         Returns:
-            dict[str, float]: ``MAE``, ``MSE``, ``GAME{L}`` for each level
-            and, with ``per_scene``, ``MAE_<scene>`` and ``MAE_scene_avg``.
+            dict[str, float]: ``MAE``, ``MSE``, ``NAE``, ``GAME{L}`` for each
+            level and, with ``per_scene``, ``MAE_<scene>`` and
+            ``MAE_scene_avg``; with ``breakdown``, the benchmark's keys.
         """
         if not results:
             raise ValueError('CrowdCountingMetric got no samples to evaluate')
         gt = np.array([r['gt_count'] for r in results], dtype=np.float64)
         pred = np.array([r['pred_count'] for r in results], dtype=np.float64)
         err = pred - gt
-        metrics = OrderedDict(
-            MAE=float(np.abs(err).mean()),
-            MSE=float(np.sqrt((err**2).mean())))
+        metrics = OrderedDict(count_errors(gt, pred))
         for i, level in enumerate(self.game_levels):
             metrics[f'GAME{level}'] = float(
                 np.mean([r['game'][i] for r in results]))
@@ -159,11 +188,110 @@ class CrowdCountingMetric(BaseMetric):
                 metrics[f'MAE_{scene}'] = mae
                 scene_maes.append(mae)
             metrics['MAE_scene_avg'] = float(np.mean(scene_maes))
+        if self.breakdown == 'jhu':
+            metrics.update(jhu_breakdown(gt, pred, [r['weather']
+                                                    for r in results]))
+        elif self.breakdown == 'nwpu':
+            metrics.update(
+                nwpu_breakdown(gt, pred, [r['scene_level'] for r in results],
+                               [r['luminance'] for r in results]))
 
         summary = ', '.join(f'{k}: {v:.4f}' for k, v in metrics.items())
         print_log(f'Counting metrics over {len(results)} images: {summary}',
                   logger='current')
         return dict(metrics)
+
+
+#: The metainfo keys each breakdown needs.
+BREAKDOWN_KEYS = {
+    None: (),
+    'jhu': ('weather', ),
+    'nwpu': ('scene_level', 'luminance'),
+}
+#: JHU-Crowd++'s density classes: (name, lowest GT count, highest GT count).
+JHU_DENSITY = (('low', 0, 50), ('medium', 51, 500), ('high', 501, np.inf))
+
+
+def count_errors(gt, pred):
+    """MAE, MSE (the root of the mean squared error) and NAE of counts.
+
+    Args:
+        gt (np.ndarray): (N, ) ground-truth counts.
+        pred (np.ndarray): (N, ) estimated counts.
+
+    Returns:
+        dict[str, float]: ``MAE``, ``MSE`` and ``NAE``, the mean of
+        ``|pred - gt| / gt`` over the images with ``gt > 0`` (NaN if none,
+        or if N is 0; MAE and MSE are NaN for N = 0 too).
+    """
+    gt = np.asarray(gt, dtype=np.float64)
+    err = np.abs(np.asarray(pred, dtype=np.float64) - gt)
+    if len(gt) == 0:
+        return dict(MAE=float('nan'), MSE=float('nan'), NAE=float('nan'))
+    positive = gt > 0
+    nae = float((err[positive] / gt[positive]).mean()) if positive.any() \
+        else float('nan')
+    return dict(MAE=float(err.mean()), MSE=float(np.sqrt((err**2).mean())),
+                NAE=nae)
+
+
+def jhu_breakdown(gt, pred, weather):
+    """JHU-Crowd++'s breakdown: by density class and adverse weather.
+
+    Args:
+        gt (np.ndarray): (N, ) ground-truth counts.
+        pred (np.ndarray): (N, ) estimated counts.
+        weather (Sequence[int]): Each image's weather label, 0 (none) to 3.
+
+    Returns:
+        dict[str, float]: ``MAE_<c>``, ``MSE_<c>`` and ``NAE_<c>`` for ``c``
+        in ``low`` (GT 0-50), ``medium`` (51-500), ``high`` (> 500) and
+        ``weather`` (label 1-3); NaN where a class has no image.
+    """
+    gt = np.asarray(gt, dtype=np.float64)
+    pred = np.asarray(pred, dtype=np.float64)
+    classes = [(name, (gt >= lo) & (gt <= hi)) for name, lo, hi in JHU_DENSITY]
+    classes.append(('weather', np.asarray(weather) > 0))
+    out = OrderedDict()
+    for name, sel in classes:
+        for key, value in count_errors(gt[sel], pred[sel]).items():
+            out[f'{key}_{name}'] = value
+    return out
+
+
+def nwpu_breakdown(gt, pred, scene_level, luminance):
+    """NWPU-Crowd's breakdown: MAE by scene level and by luminance.
+
+    Args:
+        gt (np.ndarray): (N, ) ground-truth counts.
+        pred (np.ndarray): (N, ) estimated counts.
+        scene_level (Sequence[int]): Each image's scene level, 0 to 4.
+        luminance (Sequence[int]): Each image's luminance class, 0 to 3.
+
+    Returns:
+        dict[str, float]: ``MAE_S<k>`` per scene level present and
+        ``mMAE``, their mean; ``MAE_L<k>`` per luminance class present and
+        ``mMAE_luminance``, their mean.
+    """
+    err = np.abs(np.asarray(pred, np.float64) - np.asarray(gt, np.float64))
+    out = OrderedDict()
+    for labels, prefix, mean_key, num in ((scene_level, 'S', 'mMAE', 5),
+                                          (luminance, 'L', 'mMAE_luminance',
+                                           4)):
+        labels = np.asarray(labels)
+        maes, absent = [], []
+        for level in range(num):
+            sel = labels == level
+            if not sel.any():
+                absent.append(f'{prefix}{level}')
+                continue
+            out[f'MAE_{prefix}{level}'] = float(err[sel].mean())
+            maes.append(out[f'MAE_{prefix}{level}'])
+        out[mean_key] = float(np.mean(maes))
+        if absent:
+            print_log(f'{mean_key}: no image of {", ".join(absent)}; the '
+                      f'mean is over the other levels', logger='current')
+    return out
 
 
 def _map(value, key, img_path) -> Optional[np.ndarray]:

@@ -36,7 +36,8 @@ class LocalizationMetric(BaseMetric):
 
     Thresholds: fixed distances in pixels (``thresholds``), and with
     ``nwpu_box=True`` NWPU-Crowd's per-head threshold, half the diagonal of
-    each head's box (the sample's ``gt_boxes``, (N, 4) ``x1, y1, x2, y2``).
+    each head's box (the sample's ``gt_head_sizes``, (N, 2) box width and
+    height, which the NWPU-Crowd and JHU-Crowd++ loaders give).
 
     ``process`` keeps one record of small integers per image, so results
     gathered from all ranks reduce to the same numbers as one process.
@@ -78,8 +79,8 @@ class LocalizationMetric(BaseMetric):
         Args:
             data_batch: The batch from the dataloader (unused).
             data_samples (Sequence[CrowdDataSample | dict]): Predictions
-                with ``pred_points`` and ``gt_points`` (``gt_boxes`` with
-                ``nwpu_box``).
+                with ``pred_points`` and ``gt_points`` (``gt_head_sizes``
+                with ``nwpu_box``).
         """
         for sample in data_samples:
             img_path = sample.get('img_path', '<unknown image>')
@@ -95,15 +96,16 @@ class LocalizationMetric(BaseMetric):
             for t in self.thresholds:
                 record[self._name(t)] = match_points(pred, gt, t)
             if self.nwpu_box:
-                boxes = sample.get('gt_boxes')
-                if boxes is None:
+                sizes = sample.get('gt_head_sizes')
+                if sizes is None:
                     raise KeyError(f'{img_path}: nwpu_box=True needs '
-                                   f'gt_boxes')
-                boxes = _array(boxes, (4, ), 'gt_boxes', img_path)
-                if len(boxes) != len(gt):
-                    raise ValueError(f'{img_path}: {len(boxes)} gt_boxes for '
-                                     f'{len(gt)} gt_points')
-                record['box'] = match_points(pred, gt, nwpu_thresholds(boxes))
+                                   f'gt_head_sizes (head boxes)')
+                sizes = _array(sizes, (2, ), 'gt_head_sizes', img_path)
+                if len(sizes) != len(gt) or not np.isfinite(sizes).all():
+                    raise ValueError(f'{img_path}: nwpu_box=True needs a '
+                                     f'finite box size per head, got '
+                                     f'{len(sizes)} for {len(gt)} heads')
+                record['box'] = match_points(pred, gt, nwpu_thresholds(sizes))
             self.results.append(record)
 
     def compute_metrics(self, results: list) -> dict:

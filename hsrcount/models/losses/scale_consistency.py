@@ -11,21 +11,27 @@ from .euclidean_loss import euclidean_loss
 PYRAMID_KERNELS = (1, 2, 4, 8, 16)
 
 
-def build_gt_pyramid(density, kernels=PYRAMID_KERNELS):
+def build_gt_pyramid(density, kernels=PYRAMID_KERNELS, valid_mask=None):
     """The ground-truth pyramid of the Scale Consistency loss.
 
     Level ``k`` is the density average-pooled with kernel and stride ``k``,
     then bilinearly upsampled (``align_corners=False``) back to full size.
-    When H and W are multiples of an even ``k`` this keeps the sum exactly
-    (each coarse cell spreads weight ``k`` per axis, the clamped borders
-    included). Otherwise the map is zero-padded bottom/right to a multiple
-    of ``k`` first and cropped back after upsampling, which loses a little
-    mass at the bottom/right border.
+    Pooling is mask-aware: each cell is the mean over its *valid* pixels
+    (pooled GT / pooled valid mask), where the pixels outside
+    ``valid_mask`` and the zero padding that makes H and W multiples of
+    ``k`` are not valid. So a cell cut by the image's bottom or right
+    border, or by the ROI, is not diluted by the zeros beyond it: a uniform
+    density stays uniform up to the last row. Upsampling interpolates
+    between cells that hold a valid pixel only; where every pixel of the
+    interpolation is invalid the level is 0. Where every pixel is valid and
+    H and W are multiples of ``k``, this is plain average pooling and
+    bilinear upsampling, which keeps the sum for an even ``k``.
 
     Args:
-        density (Tensor): Ground-truth density, (N, 1, H, W). Mask it
-            beforehand to pool only valid pixels.
+        density (Tensor): Ground-truth density, (N, 1, H, W).
         kernels (Sequence[int]): Pooling kernels. Default: (1, 2, 4, 8, 16).
+        valid_mask (Tensor, optional): (N, 1, H, W), 1 on valid pixels
+            (inside the image and the ROI). Default: every pixel is valid.
 
     Returns:
         list[Tensor]: One (N, 1, H, W) map per kernel.
@@ -33,19 +39,36 @@ def build_gt_pyramid(density, kernels=PYRAMID_KERNELS):
     if density.dim() != 4:
         raise ValueError(f'build_gt_pyramid: expected an (N, 1, H, W) '
                          f'density, got shape {tuple(density.shape)}')
+    if valid_mask is None:
+        valid_mask = torch.ones_like(density)
+    elif valid_mask.shape != density.shape:
+        raise ValueError(f'build_gt_pyramid: valid_mask of shape '
+                         f'{tuple(valid_mask.shape)} for a density of shape '
+                         f'{tuple(density.shape)}')
+    valid_mask = valid_mask.to(density.dtype)
+    masked = density * valid_mask
     h, w = density.shape[-2:]
     pyramid = []
     for k in kernels:
         if k < 1:
             raise ValueError(f'build_gt_pyramid: kernel must be >= 1, got {k}')
         if k == 1:
-            pyramid.append(density)
+            pyramid.append(masked)
             continue
         hp, wp = math.ceil(h / k) * k, math.ceil(w / k) * k
-        x = F.pad(density, (0, wp - w, 0, hp - h))
-        x = F.avg_pool2d(x, k, stride=k)
-        x = F.interpolate(x, size=(hp, wp), mode='bilinear',
-                          align_corners=False)
+        pad = (0, wp - w, 0, hp - h)
+        total = F.avg_pool2d(F.pad(masked, pad), k, stride=k)
+        share = F.avg_pool2d(F.pad(valid_mask, pad), k, stride=k)
+        has = (share > 0).to(density.dtype)
+        cells = total / share.clamp(min=1e-12) * has
+        # Upsample the cells and their validity alike and divide, so that a
+        # pixel next to a cell without valid pixels (batch padding wider than
+        # k) interpolates between valid cells only.
+        up = F.interpolate(torch.cat([cells, has], dim=1), size=(hp, wp),
+                           mode='bilinear', align_corners=False)
+        weight = up[:, 1:]
+        x = torch.where(weight > 0, up[:, :1] / weight.clamp(min=1e-12),
+                        torch.zeros_like(weight))
         pyramid.append(x[..., :h, :w])
     return pyramid
 
@@ -130,7 +153,7 @@ class ScaleConsistencyLoss(nn.Module):
                 f'as ScaleRecalibrationHead, or EuclideanLoss otherwise')
         masked_target = target if valid_mask is None else \
             target * valid_mask.to(target.dtype)
-        pyramid = build_gt_pyramid(masked_target, self.kernels)
+        pyramid = build_gt_pyramid(target, self.kernels, valid_mask)
         losses = dict(loss_density=self.loss_weight *
                       euclidean_loss(pred, masked_target, valid_mask))
         lambdas = self.current_lambdas()

@@ -1,0 +1,9 @@
+# HSRNet on UCF-QNRF with the paper's recipe (sec. 4.1): ImageNet VGG-16,
+# Adam 1e-5, 100k iterations at batch 1 on one GPU; images resized to a
+# long side of at most 2048 px and a short side of at least 512 px. Selects
+# the best checkpoint on 120 held-out training images. The paper reports no
+# UCF-QNRF result, so no table row.
+_base_ = [
+    '../_base_/models/hsrnet.py', '../_base_/datasets/ucf_qnrf.py',
+    '../_base_/schedules/adam_1e-5_100k.py', '../_base_/default_runtime.py'
+]

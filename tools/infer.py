@@ -1,12 +1,15 @@
 """Count people in an image, a folder of images or a video file.
 
-Writes ``counts.csv`` (one row per image or video frame) and, unless
-``--no-overlay``, one density overlay picture per image or frame to OUT_DIR,
-then prints the count (one image) or a summary: images, total and mean
-count, failures.
+Writes ``counts.csv`` (one row per image or video frame), ``points.jsonl``
+(the head points of each, one JSON object per line: ``source``, ``count``,
+``points`` as ``[[x, y], ...]`` in pixels of the original image) and,
+unless ``--no-overlay``, one density overlay picture per image or frame
+(``--draw-points`` marks the heads on it) to OUT_DIR, then prints the count
+(one image) or a summary: images, total and mean count, failures.
 
 Example:
     python tools/infer.py CONFIG CKPT crowd.jpg --out-dir out/
+    python tools/infer.py MODEL.onnx crowd.jpg --backend onnxruntime
     python tools/infer.py CONFIG CKPT photos/ --out-dir out/ --device cuda
     python tools/infer.py CONFIG CKPT street.mp4 --out-dir out/ --every 25
     python tools/infer.py CONFIG CKPT aerial.tif --tile-size 1024 \
@@ -43,12 +46,14 @@ from hsrcount.apis import inference_model, init_model, load_image
 from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
 from hsrcount.apis.tiled import tiled_inference
 from hsrcount.engine import CheckpointError
+from hsrcount.models.postprocessors import to_original_frame
 from hsrcount.utils import atomic_write, setup_allocator
 from hsrcount.visualization import draw_overlay
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.mpg', '.mpeg')
 CSV_NAME = 'counts.csv'
+POINTS_NAME = 'points.jsonl'
 RUN_NAME = 'counts.run.json'
 HEADER = ['source', 'count']
 #: Pillow refuses to decode images over twice ``Image.MAX_IMAGE_PIXELS``
@@ -58,10 +63,14 @@ PILLOW_PIXEL_LIMIT = 2 * (Image.MAX_IMAGE_PIXELS or 89478485)
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Count people in images')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('input', help='an image, a folder of images or a '
-                        'video file')
+    parser.add_argument(
+        'paths', nargs='+', metavar='PATH',
+        help='CONFIG CHECKPOINT INPUT, or with --backend onnxruntime '
+        'MODEL.onnx INPUT; INPUT is an image, a folder of images or a video')
+    parser.add_argument('--backend', choices=['pytorch', 'onnxruntime'],
+                        default='pytorch',
+                        help='onnxruntime runs a model written by '
+                        'tools/export.py (no PyTorch model is built)')
     parser.add_argument('--out-dir', default='infer_out',
                         help='where counts.csv and overlays go')
     parser.add_argument('--overwrite', action='store_true',
@@ -69,7 +78,9 @@ def parse_args(argv=None):
                         'missing rows to the one in --out-dir')
     parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
     parser.add_argument('--no-overlay', action='store_true',
-                        help='write counts only')
+                        help='write counts and points only')
+    parser.add_argument('--draw-points', action='store_true',
+                        help='mark the head points on the overlays')
     parser.add_argument('--every', type=int, default=1,
                         help='videos: count every N-th frame')
     parser.add_argument(
@@ -98,14 +109,40 @@ def parse_args(argv=None):
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the backbone, neck and head '
                         '(slow first call per image size)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    wanted = 2 if args.backend == 'onnxruntime' else 3
+    if len(args.paths) != wanted:
+        usage = 'MODEL.onnx INPUT' if wanted == 2 else \
+            'CONFIG CHECKPOINT INPUT'
+        parser.error(f'--backend {args.backend} takes {usage}, got '
+                     f'{len(args.paths)} path(s)')
+    if wanted == 2:
+        args.config = args.checkpoint = args.paths[0]
+    else:
+        args.config, args.checkpoint = args.paths[:2]
+    args.input = args.paths[-1]
+    return args
+
+
+def load_model(args):
+    """The counter of ``--backend``: a PyTorch model, or an ONNX file run
+    by onnxruntime."""
+    if args.backend == 'onnxruntime':
+        try:
+            from hsrcount.deployment import OnnxCounter
+            return OnnxCounter(args.config)
+        except ImportError:
+            sys.exit('--backend onnxruntime needs onnxruntime: pip install '
+                     '"hsrcount[deploy]"')
+    return init_model(args.config, args.checkpoint, device=args.device,
+                      fast_paths=None)  # Counter applies the flags
 
 
 class Counter:
     """Count one image, whole or by tiles, with the chosen speed-ups.
 
     Args:
-        model (nn.Module): From :func:`init_model`.
+        model (nn.Module | OnnxCounter): From :func:`load_model`.
         args (argparse.Namespace): The parsed flags.
     """
 
@@ -114,8 +151,11 @@ class Counter:
         self.max_pixels = args.max_pixels
         self.tile_size = args.tile_size
         self.tile_overlap = args.tile_overlap
-        apply_fast_paths(model, compile=args.compile, **resolve_fast_paths(
-            args.device, amp=args.amp, channels_last=args.channels_last))
+        if args.backend == 'pytorch':
+            apply_fast_paths(model, compile=args.compile,
+                             **resolve_fast_paths(
+                                 args.device, amp=args.amp,
+                                 channels_last=args.channels_last))
 
     def __call__(self, img):
         """Return a CrowdDataSample with ``pred_density`` and
@@ -160,11 +200,12 @@ def read_image(path, max_image_pixels):
     return load_image(path)
 
 
-def density_overlay(img_bgr, density, count):
+def density_overlay(img_bgr, density, count, points=None):
     """The density over the image, count and colour bar as in every picture
-    of hsrcount (:func:`hsrcount.visualization.draw_overlay`); BGR."""
-    return np.ascontiguousarray(
-        draw_overlay(img_bgr[..., ::-1], density, count)[..., ::-1])
+    of hsrcount (:func:`hsrcount.visualization.draw_overlay`), with the
+    head ``points`` as crosses when given; BGR."""
+    return np.ascontiguousarray(draw_overlay(
+        img_bgr[..., ::-1], density, count, points=points)[..., ::-1])
 
 
 class CountsFile:
@@ -193,16 +234,19 @@ class CountsFile:
     def __init__(self, out_dir, run, overwrite=False):
         self.path = osp.join(out_dir, CSV_NAME)
         self.run_path = osp.join(out_dir, RUN_NAME)
+        self.points_path = osp.join(out_dir, POINTS_NAME)
         self.counts = {}
         if overwrite or not osp.exists(self.path):
             atomic_write(json.dumps(run, indent=1), self.run_path)
             atomic_write(','.join(HEADER) + '\n', self.path)
+            atomic_write('', self.points_path)
         else:
             self._check_same_run(run)
             self._read_previous()
         self.earlier = set(self.counts)
         self._file = open(self.path, 'a', newline='')
         self._writer = csv.writer(self._file)
+        self._points = open(self.points_path, 'a')
 
     def _check_same_run(self, run):
         try:
@@ -239,20 +283,45 @@ class CountsFile:
     def __contains__(self, source):
         return source in self.counts
 
-    def add(self, source, count):
-        """Write and flush one row."""
+    def add(self, source, count, points=None):
+        """Write and flush one row, its points first: a kill between the
+        two leaves the source uncounted, and the next run writes it again
+        (read :func:`read_points` keeps a source's last line)."""
+        if points is not None:
+            self._points.write(json.dumps(dict(
+                source=source, count=round(float(count), 3),
+                points=np.round(points, 2).tolist())) + '\n')
+            self._points.flush()
         self._writer.writerow([source, f'{count:.3f}'])
         self._file.flush()
         self.counts[source] = round(count, 3)
 
     def close(self):
         self._file.close()
+        self._points.close()
+
+
+def read_points(path):
+    """``points.jsonl`` as ``{source: (N, 2) array}``; a source written
+    twice (a run killed between its two files) keeps its last line, and a
+    torn last line is skipped."""
+    points = {}
+    with open(path) as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            points[record['source']] = np.asarray(
+                record['points'], dtype=np.float64).reshape(-1, 2)
+    return points
 
 
 def run_record(args):
     """What decides the counts of a run, for :class:`CountsFile`."""
     stat = os.stat(args.checkpoint)
     return dict(
+        backend=args.backend,
         config=osp.abspath(args.config),
         checkpoint=osp.abspath(args.checkpoint),
         checkpoint_size=stat.st_size,
@@ -263,9 +332,27 @@ def run_record(args):
         amp=args.amp)
 
 
-def write_overlay(out_file, img, result):
-    density = result.pred_density.data[0].cpu().numpy()
-    cv2.imwrite(out_file, density_overlay(img, density, result.pred_count))
+def original_points(result):
+    """The head points of a prediction in pixels of the original image."""
+    points = result.get('pred_points')
+    if points is None:
+        return None
+    return to_original_frame(points, result.get('scale_factor'))
+
+
+def write_overlay(out_file, img, result, draw_points=False):
+    """The overlay picture of one prediction. A test pipeline that resized
+    the image gave a map of another size: it is resized back for drawing,
+    keeping its sum."""
+    density = result.pred_density.data[0].float().cpu().numpy()
+    h, w = img.shape[:2]
+    if density.shape != (h, w):
+        area = density.shape[0] * density.shape[1] / (h * w)
+        density = cv2.resize(density, (w, h),
+                             interpolation=cv2.INTER_LINEAR) * area
+    points = original_points(result) if draw_points else None
+    cv2.imwrite(out_file,
+                density_overlay(img, density, result.pred_count, points))
 
 
 def count_images(counter, paths, counts, args):
@@ -284,10 +371,11 @@ def count_images(counter, paths, counts, args):
         except (OSError, ValueError) as err:
             failures.append((path, str(err)))
         else:
-            counts.add(path, result.pred_count)
+            counts.add(path, result.pred_count, original_points(result))
             if not args.no_overlay:
                 name = osp.splitext(osp.basename(path))[0] + '.jpg'
-                write_overlay(osp.join(args.out_dir, name), img, result)
+                write_overlay(osp.join(args.out_dir, name), img, result,
+                              args.draw_points)
         if progress:
             progress.update()
     if progress:
@@ -321,11 +409,12 @@ def count_video(counter, path, counts, args):
             source = f'{path}#{index}'
             if source not in counts:
                 result = counter(frame)
-                counts.add(source, result.pred_count)
+                counts.add(source, result.pred_count,
+                           original_points(result))
                 if not args.no_overlay:
                     write_overlay(
                         osp.join(args.out_dir, f'{stem}_{index:06d}.jpg'),
-                        frame, result)
+                        frame, result, args.draw_points)
             if progress:
                 progress.update()
     finally:
@@ -376,8 +465,7 @@ def main(argv=None):
     Image.MAX_IMAGE_PIXELS = None
     kind, inputs = list_inputs(args.input)
     try:
-        model = init_model(args.config, args.checkpoint, device=args.device,
-                           fast_paths=None)  # Counter applies the flags
+        model = load_model(args)
     except CheckpointError as err:
         sys.exit(f'{type(err).__name__}: {err}')
     align = model.data_preprocessor.pad_size_divisor
@@ -408,7 +496,8 @@ def main(argv=None):
                       f'; {len(failures)} failure(s)')
     finally:
         counts.close()
-    print(f'counts written to {counts.path}')
+    print(f'counts written to {counts.path}, head points to '
+          f'{counts.points_path}')
     for path, err in failures:
         print(f'could not count {path}: {err}', file=sys.stderr)
     for problem in problems:

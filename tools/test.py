@@ -6,7 +6,7 @@ Example:
     python tools/test.py configs/hsrnet/hsrnet_shtech_b.py CKPT \
         --amp --channels-last --compile
     python tools/test.py configs/hsrnet/hsrnet_nwpu_crowd.py CKPT \
-        --format-only --cfg-options format_evaluator.out_file=sub.txt
+        --format-only --cfg-options format_evaluator.0.out_file=sub.txt
 
 ``--amp``, ``--channels-last`` and ``--compile`` are applied to the model the
 Runner built (``hsrcount.apis.fast_paths``) before ``runner.test()``; the
@@ -39,6 +39,9 @@ def parse_args():
         '--show-dir',
         help='write one picture per image (input | GT density | predicted '
         'density, with both counts) to this folder')
+    parser.add_argument(
+        '--show-points', action='store_true',
+        help='with --show-dir, also mark the predicted head points')
     parser.add_argument(
         '--out',
         help='write per-image counts to this file: .json or .csv')
@@ -85,7 +88,7 @@ def parse_args():
     return args
 
 
-def trigger_visualization_hook(cfg, show_dir):
+def trigger_visualization_hook(cfg, show_dir, show_points=False):
     """Turn on the visualization hook and point it at ``show_dir``."""
     hook = cfg.default_hooks.get('visualization')
     if hook is None:
@@ -94,6 +97,7 @@ def trigger_visualization_hook(cfg, show_dir):
             "dict(type='CrowdVisualizationHook') to use --show-dir")
     hook.draw = True
     hook.test_out_dir = osp.abspath(show_dir)
+    hook.draw_points = show_points
 
 
 def speed_up(runner, args):
@@ -115,7 +119,7 @@ def main():
     cfg.load_from = None
     cfg.resume = False
     if args.show_dir:
-        trigger_visualization_hook(cfg, args.show_dir)
+        trigger_visualization_hook(cfg, args.show_dir, args.show_points)
     if args.format_only:
         if cfg.get('format_evaluator') is None:
             raise SystemExit(f'{args.config}: --format-only needs a '

@@ -564,6 +564,7 @@ def draw_data_sample(image_rgb: np.ndarray,
                      data_sample,
                      draw_gt: bool = True,
                      draw_pred: bool = True,
+                     draw_pred_points: bool = True,
                      **kwargs) -> np.ndarray:
     """:func:`draw_density_panels` of the maps, counts and points a sample
     holds.
@@ -578,6 +579,8 @@ def draw_data_sample(image_rgb: np.ndarray,
         draw_gt (bool): Draw the GT density, count and points. Defaults to
             True.
         draw_pred (bool): Draw the prediction. Defaults to True.
+        draw_pred_points (bool): With ``draw_pred``, also mark the
+            predicted head points. Defaults to True.
         **kwargs: Passed to :func:`draw_density_panels`.
 
     Returns:
@@ -589,6 +592,8 @@ def draw_data_sample(image_rgb: np.ndarray,
     if data_sample is not None:
         wanted = (gt_keys if draw_gt else ()) + (
             pred_keys if draw_pred else ())
+        if not draw_pred_points:
+            wanted = tuple(k for k in wanted if k != 'pred_points')
         for key in wanted:
             value = data_sample.get(key)
             if isinstance(value, PixelData):

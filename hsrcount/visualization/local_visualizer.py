@@ -51,6 +51,7 @@ class CrowdLocalVisualizer(Visualizer):
                        data_sample: Optional[CrowdDataSample] = None,
                        draw_gt: bool = True,
                        draw_pred: bool = True,
+                       draw_pred_points: bool = True,
                        show: bool = False,
                        wait_time: float = 0,
                        out_file: Optional[str] = None,
@@ -69,6 +70,8 @@ class CrowdLocalVisualizer(Visualizer):
             draw_gt (bool): Draw the GT density and count. Defaults to True.
             draw_pred (bool): Draw the predicted density and count.
                 Defaults to True.
+            draw_pred_points (bool): With ``draw_pred``, mark the predicted
+                head points too. Defaults to True.
             show (bool): Display the drawing. Defaults to False.
             wait_time (float): Seconds to wait when showing. Defaults to 0.
             out_file (str, optional): Path of the PNG (or other image file)
@@ -76,8 +79,8 @@ class CrowdLocalVisualizer(Visualizer):
             step (int): Global step for the backends. Defaults to 0.
         """
         drawn = draw_data_sample(
-            image, data_sample, draw_gt, draw_pred, titles=self.titles,
-            panel_width=self.panel_width)
+            image, data_sample, draw_gt, draw_pred, draw_pred_points,
+            titles=self.titles, panel_width=self.panel_width)
         self.set_image(drawn)
 
         if show:

@@ -90,3 +90,22 @@ def test_metric_errors_name_the_image():
         LocalizationMetric(nwpu_box=True).process(None, [_sample([], [])])
     with pytest.raises(ValueError, match='thresholds'):
         LocalizationMetric(thresholds=(0, ))
+
+
+def test_localization_submission_in_original_pixels(tmp_path):
+    from hsrcount.evaluation.metrics import LocalizationSubmissionMetric
+    out = tmp_path / 'loc.txt'
+    metric = LocalizationSubmissionMetric(str(out))
+    resized = CrowdDataSample(metainfo=dict(img_path='d/3611.jpg',
+                                            scale_factor=(2.0, 0.5)))
+    resized.pred_points = torch.tensor([[10.4, 3.0], [5.0, 7.6]])
+    plain = CrowdDataSample(metainfo=dict(img_path='d/3610.jpg'))
+    plain.pred_points = torch.zeros(0, 2)
+    metric.process(None, [resized.to_dict(), plain.to_dict()])
+    metric.evaluate(2)
+    # Sorted by id; (10.4 / 2, 3 / 0.5) = (5.2, 6) -> 5 6; (2.5, 15.2) -> 2
+    # 15 (numpy rounds half to even).
+    assert out.read_text() == '3610 0\n3611 2 5 6 2 15\n'
+    with pytest.raises(KeyError, match='point_extractor'):
+        metric.process(None, [CrowdDataSample(
+            metainfo=dict(img_path='d/1.jpg')).to_dict()])

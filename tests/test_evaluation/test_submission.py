@@ -3,6 +3,7 @@ tools/test.py --format-only."""
 import os.path as osp
 
 import fake_releases as fake
+import numpy as np
 import pytest
 
 from hsrcount.evaluation.metrics.submission import (CountSubmissionMetric,
@@ -79,6 +80,7 @@ def test_test_tool_format_only_writes_the_nwpu_submission(
     model = save_demo_checkpoint(ckpt)
     config = tmp_path / 'nwpu_demo.py'
     out = tmp_path / 'submission.txt'
+    loc = tmp_path / 'localization.txt'
     config.write_text(
         f"_base_ = [{DEMO_CONFIG!r}]\n"
         "test_dataloader = dict(num_workers=0, persistent_workers=False, "
@@ -86,17 +88,28 @@ def test_test_tool_format_only_writes_the_nwpu_submission(
         f"data_root={str(root)!r}, split='test', check_size=False, "
         "test_mode=True, pipeline=[dict(type='LoadCrowdImageFromFile'), "
         "dict(type='PackCrowdInputs')]))\n"
-        "format_evaluator = dict(type='CountSubmissionMetric', "
-        f"benchmark='nwpu', out_file={str(out)!r})\n")
+        "format_evaluator = [dict(type='CountSubmissionMetric', "
+        f"benchmark='nwpu', out_file={str(out)!r}), "
+        "dict(type='LocalizationSubmissionMetric', "
+        f"out_file={str(loc)!r})]\n")
     # float32, as the in-process reference (the CPU default is bf16).
     proc = run_tool('test.py', config, ckpt, '--work-dir', tmp_path / 'w',
                     '--format-only', '--fp32')
     assert proc.returncode == 0, proc.stderr[-3000:]
     counts = read_submission(str(out))
     assert sorted(counts) == [e['id'] for e in expected['test']]
+    lines = {line.split()[0]: line.split()
+             for line in loc.read_text().splitlines()}
+    assert sorted(lines) == sorted(counts)
     for entry in expected['test']:
-        own = inference_model(model, entry['img_path']).pred_count
-        assert counts[entry['id']] == pytest.approx(own, abs=2e-4)
+        own = inference_model(model, entry['img_path'])
+        assert counts[entry['id']] == pytest.approx(own.pred_count, abs=2e-4)
+        # NWPU's localization line: id, N, then N integer x, y pairs.
+        fields = lines[entry['id']]
+        assert int(fields[1]) == len(own.pred_points)
+        np.testing.assert_array_equal(
+            np.array(fields[2:], dtype=np.int64).reshape(-1, 2),
+            np.rint(own.pred_points.numpy()).astype(np.int64))
     # Without --format-only the metric says what to do.
     proc = run_tool('test.py', config, ckpt, '--work-dir', tmp_path / 'w')
     assert proc.returncode != 0

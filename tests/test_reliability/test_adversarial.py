@@ -1195,7 +1195,8 @@ def test_infer_prints_the_count_of_one_image(tmp_path, demo_checkpoint):
     lines = proc.stdout.splitlines()
     assert lines[-2:] == [
         f'{image}: {count:.1f} people',
-        f'counts written to {tmp_path / "out" / "counts.csv"}'
+        f'counts written to {tmp_path / "out" / "counts.csv"}, head '
+        f'points to {tmp_path / "out" / "points.jsonl"}'
     ]
     assert '' not in lines
 

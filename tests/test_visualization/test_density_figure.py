@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 from matplotlib import colormaps
 
 from hsrcount.visualization import (Panel, Points, draw_density_panels,
@@ -253,3 +254,18 @@ def test_draw_panels_rejects_bad_input():
         draw_panels([Panel(np.ones((4, 4)), 'o', 'overlay')])
     with pytest.raises(ValueError, match='density_gamma'):
         draw_panels([(np.ones((4, 4)), 'd', 'density')], density_gamma=0)
+
+
+def test_predicted_points_are_drawn_only_when_asked():
+    from hsrcount.structures import CrowdDataSample
+    from hsrcount.visualization.density_figure import draw_data_sample
+    sample = CrowdDataSample(metainfo=dict(img_shape=(40, 60)))
+    sample.pred_density = torch.full((1, 40, 60), 1e-3)
+    sample.pred_count = 2.4
+    sample.pred_points = torch.tensor([[10.5, 10.5], [40.5, 30.5]])
+    image = np.full((40, 60, 3), 128, np.uint8)
+    marked = draw_data_sample(image, sample, panel_width=120)
+    plain = draw_data_sample(image, sample, draw_pred_points=False,
+                             panel_width=120)
+    assert marked.shape == plain.shape
+    assert (marked != plain).any()

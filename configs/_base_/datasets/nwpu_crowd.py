@@ -59,11 +59,19 @@ test_dataloader = dict(
     dataset=dict(
         type=dataset_type, data_root=data_root, pipeline=test_pipeline))
 
-val_evaluator = dict(type='CrowdCountingMetric', breakdown='nwpu')
+# Localization as NWPU's track scores it (per-head box threshold) beside
+# fixed 4 and 8 px thresholds, from the points of every prediction.
+val_evaluator = [
+    dict(type='CrowdCountingMetric', breakdown='nwpu'),
+    dict(type='LocalizationMetric', thresholds=(4, 8), nwpu_box=True)
+]
 # The test split has no labels: tools/test.py --format-only swaps this for
 # format_evaluator. (Run as it is, it stops with an error naming an image
 # without gt_count.)
 test_evaluator = val_evaluator
-format_evaluator = dict(
-    type='CountSubmissionMetric', benchmark='nwpu',
-    out_file='nwpu_submission.txt')
+format_evaluator = [
+    dict(type='CountSubmissionMetric', benchmark='nwpu',
+         out_file='nwpu_submission.txt'),
+    dict(type='LocalizationSubmissionMetric',
+         out_file='nwpu_localization_submission.txt')
+]

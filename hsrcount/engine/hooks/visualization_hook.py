@@ -47,6 +47,9 @@ class CrowdVisualizationHook(Hook):
             (the backends).
         max_val_images (int, optional): Draw at most this many images per
             validation run. Defaults to None (no limit).
+        draw_points (bool): Mark the predicted head points (``pred_points``)
+            on the pictures (``tools/test.py --show-points``). Defaults to
+            False.
         backend_args (dict, optional): File backend arguments used to read
             the images. Defaults to None.
     """
@@ -61,6 +64,7 @@ class CrowdVisualizationHook(Hook):
                  test_out_dir: Optional[str] = None,
                  val_out_dir: Optional[str] = None,
                  max_val_images: Optional[int] = None,
+                 draw_points: bool = False,
                  backend_args: Optional[dict] = None) -> None:
         if interval < 1:
             raise ValueError(f'interval must be >= 1, got {interval}')
@@ -71,6 +75,7 @@ class CrowdVisualizationHook(Hook):
         self.test_out_dir = test_out_dir
         self.val_out_dir = val_out_dir
         self.max_val_images = max_val_images
+        self.draw_points = draw_points
         self._val_drawn = 0
         self.backend_args = backend_args
         self.val_files = []
@@ -101,7 +106,8 @@ class CrowdVisualizationHook(Hook):
             show=self.show,
             wait_time=self.wait_time,
             out_file=out_file,
-            step=step)
+            step=step,
+            draw_pred_points=self.draw_points)
 
     def before_val_epoch(self, runner) -> None:
         """Start a new list of validation pictures."""

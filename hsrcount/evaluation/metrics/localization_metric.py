@@ -7,8 +7,11 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
+from hsrcount.models.postprocessors import to_original_frame
 from hsrcount.registry import METRICS
+from hsrcount.utils import atomic_write
 from ..localization import match_points, nwpu_thresholds, precision_recall_f1
+from .submission import image_id
 
 
 def _array(value, shape_tail, key, img_path) -> np.ndarray:
@@ -133,3 +136,72 @@ class LocalizationMetric(BaseMetric):
                   f'({num_pred} points for {num_gt} heads): {summary}',
                   logger='current')
         return dict(metrics)
+
+
+def format_localization(records) -> str:
+    """NWPU-Crowd's localization submission, one line per image by id:
+    ``<id> <N> <x1> <y1> ... <xN> <yN>``, integer pixels of the original
+    image.
+
+    Args:
+        records (list[tuple[str, np.ndarray]]): ``(id, (N, 2) points)``.
+
+    Returns:
+        str: The file's text.
+
+    Raises:
+        ValueError: If an id appears twice.
+    """
+    ids = [i for i, _ in records]
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f'image id(s) {dup} predicted more than once')
+    lines = []
+    for i, points in sorted(records, key=lambda r: (len(r[0]), r[0])):
+        xy = np.rint(np.asarray(points, dtype=np.float64)).astype(np.int64)
+        lines.append(' '.join([i, str(len(xy))] +
+                              [str(v) for v in xy.reshape(-1)]))
+    return ''.join(line + '\n' for line in lines)
+
+
+@METRICS.register_module()
+class LocalizationSubmissionMetric(BaseMetric):
+    """Write each image's head points as NWPU-Crowd's localization track
+    takes them (:func:`format_localization`), for ``tools/test.py
+    --format-only``.
+
+    Points are mapped back to the original image when the test pipeline
+    resized it (the sample's ``scale_factor``). Needs no ground truth; rank
+    0 writes the file atomically once the records of all ranks are
+    gathered. Reports no metric.
+
+    Args:
+        out_file (str): The file to write.
+        collect_device (str): Device used to gather results across ranks.
+    """
+
+    default_prefix: Optional[str] = ''
+
+    def __init__(self, out_file: str, collect_device: str = 'cpu') -> None:
+        super().__init__(collect_device=collect_device)
+        self.out_file = out_file
+
+    def process(self, data_batch, data_samples: Sequence) -> None:
+        for sample in data_samples:
+            img_path = sample.get('img_path')
+            points = sample.get('pred_points')
+            if img_path is None or points is None:
+                missing = 'img_path' if img_path is None else \
+                    'pred_points (give the model a point_extractor)'
+                raise KeyError(f'LocalizationSubmissionMetric: the '
+                               f'prediction of {img_path or "an image"} has '
+                               f'no {missing}')
+            self.results.append(
+                (image_id(img_path, 'nwpu'),
+                 to_original_frame(points, sample.get('scale_factor'))))
+
+    def compute_metrics(self, results: list) -> dict:
+        atomic_write(format_localization(results), self.out_file)
+        print_log(f'wrote the head points of {len(results)} images to '
+                  f'{self.out_file}', logger='current')
+        return {}

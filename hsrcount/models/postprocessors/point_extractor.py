@@ -26,6 +26,29 @@ def locate_points(extractor, sample) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32))
 
 
+def to_original_frame(points, scale_factor=None) -> np.ndarray:
+    """Points of a prediction in pixels of the original image.
+
+    A test pipeline that resizes (e.g. ``ResizeToRange``) records its
+    ``scale_factor`` ``(sx, sy)``; predicted points are in the resized
+    image and divided by it here.
+
+    Args:
+        points (array-like | Tensor): (N, 2) x then y.
+        scale_factor (tuple[float, float], optional): The sample's
+            metainfo ``scale_factor``; None means the image was not resized.
+
+    Returns:
+        np.ndarray: (N, 2) float64.
+    """
+    if isinstance(points, torch.Tensor):
+        points = points.detach().cpu().numpy()
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    if scale_factor is None:
+        return points
+    return points / np.asarray(scale_factor, dtype=np.float64)[:2]
+
+
 def allocate_counts(masses: np.ndarray, total: int) -> np.ndarray:
     """Integer counts per basin that sum to ``total`` (largest remainder).
 

@@ -189,3 +189,30 @@ def test_errors():
         ScaleConsistencyLoss(lambdas=(1, 0, 1, 1, 1), learnable=True)
     with pytest.raises(ValueError, match='differ in shape'):
         EuclideanLoss()(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 5))
+
+
+@pytest.mark.parametrize('learnable', [False, True])
+def test_loss_weight_multiplies_every_term(learnable):
+    """loss_weight scales L0 and each weighted scale term (with the + s_i
+    of learnable weights), against the hand computation of each term."""
+    torch.manual_seed(0)
+    gt = torch.rand(1, 1, 8, 8, dtype=torch.float64)
+    d0 = torch.rand_like(gt)
+    scales = [torch.rand_like(gt) for _ in range(2)]
+    lambdas, weight = (0.5, 4.0), 2.5
+    loss = ScaleConsistencyLoss(lambdas=lambdas, kernels=(1, 2),
+                                learnable=learnable, loss_weight=weight)
+    out = loss(d0, gt, None, scale_outputs=scales)
+    g = gt[0, 0].numpy()
+
+    def half_mse(pred, target):  # sum of squares / (2 * pixels)
+        return ((pred[0, 0].detach().numpy() - target)**2).sum() / (2 * 64)
+
+    np.testing.assert_allclose(out['loss_density'].item(),
+                               weight * half_mse(d0, g), rtol=1e-6)
+    for i, (k, lam) in enumerate(zip((1, 2), lambdas)):
+        term = lam * half_mse(scales[i], _pyramid_level(g, k))
+        if learnable:
+            term += -math.log(lam)  # s_i = -log(lambda_i)
+        np.testing.assert_allclose(out[f'loss_scale{i + 1}'].item(),
+                                   weight * term, rtol=1e-6)

@@ -512,3 +512,16 @@ def test_paper_crop_random_patches_reach_every_position():
                     for x in range(x0, x1)]
         np.testing.assert_array_equal(out['gt_points'], expected)
     assert corners == {(x, y) for x in range(7) for y in range(5)}
+
+
+def test_resize_keeps_heads_on_the_far_edge_on_the_image():
+    """A head on the far edge (where outside='clip' puts heads) stays on
+    the resized image's far edge and is counted: 13 * float32(7 / 13) is
+    7.0000005, which a float32 factor used to give."""
+    res = make_results(10, 13, [(13., 10.), (13., 0.), (6.5, 5.)])
+    out = Resize(scale=(7, 29), keep_ratio=False)(res)
+    assert out['img'].shape[:2] == (29, 7)
+    np.testing.assert_allclose(out['gt_points'],
+                               [[7., 29.], [7., 0.], [3.5, 14.5]])
+    assert (out['gt_points'] <= [7, 29]).all()
+    assert GenerateDensity(kernel='fixed')(out)['gt_count'] == 3

@@ -1,8 +1,11 @@
 """--cfg-options: a key that would be ignored silently is an error."""
+import copy
+
 import pytest
 from mmengine.config import Config
 
-from hsrcount.utils.config import ConfigKeyError, check_cfg_options, enable_amp
+from hsrcount.utils.config import (ConfigKeyError, check_cfg_options,
+                                   enable_amp, load_config)
 
 CFG = dict(
     model=dict(type='CrowdCounter', neck=None,
@@ -22,8 +25,23 @@ CFG = dict(
     'compile',  # a Runner key
     'pipeline.1.prob',  # list index, then a typed dict
 ])
-def test_accepted(key):
-    check_cfg_options(Config(CFG), {key: 1})
+def test_accepted(key, tmp_path):
+    """An override that names a key the config has, or one something
+    checks, passes the check unchanged and lands at that key."""
+    cfg = Config(copy.deepcopy(CFG))
+    check_cfg_options(cfg, {key: 1})
+    assert cfg.to_dict() == CFG  # the check only looks
+    path = tmp_path / 'cfg.py'
+    Config(copy.deepcopy(CFG)).dump(str(path))
+    merged = load_config(str(path), {key: 1}).to_dict()
+    *parents, leaf = key.split('.')
+    node, expected = merged, copy.deepcopy(CFG)
+    for part in parents:
+        index = int(part) if part.isdigit() else part
+        node, expected = node[index], expected[index]
+    assert node[leaf] == 1
+    expected[leaf] = 1
+    assert node == expected  # nothing else in that dict changed
 
 
 @pytest.mark.parametrize('key,message', [

@@ -238,3 +238,21 @@ def test_many_identical_heads_render_as_one_pixel_each():
     dens = render_density(pts, (8, 10))
     assert dens[3, 5] == pytest.approx(20000)
     assert dens.sum() == pytest.approx(20000)
+
+
+def test_off_image_heads_are_neighbours_of_the_heads_inside():
+    """Adaptive sigmas come from every head given, on the image or not (a
+    head by the edge of a crop keeps its neighbours beyond it); only heads
+    on the image are drawn. The one head on the 20 x 20 image, (10.5,
+    10.5), has its three nearest heads off the image at distances 12, 13
+    and 15, so sigma = 0.3 * 40 / 3 = 4; a fourth is 20 away."""
+    pts = np.array([[10.5, 10.5], [-1.5, 10.5], [10.5, -2.5], [25.5, 10.5],
+                    [10.5, 30.5]])
+    assert points_inside(pts, (20, 20)).tolist() == [True] + [False] * 4
+    # sigma=1 is the fallback of a head without neighbours: not this one.
+    dens = render_density(pts, (20, 20), kernel='adaptive', sigma=1.0, k=3,
+                          beta=0.3, border='constant')
+    ref = reference_density(pts[:1], (20, 20), [4.0])
+    np.testing.assert_allclose(dens, ref, atol=1e-6 * ref.max())
+    renorm = render_density(pts, (20, 20), kernel='adaptive', sigma=1.0)
+    assert renorm.sum() == pytest.approx(1.0, rel=1e-5)

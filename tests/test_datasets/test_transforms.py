@@ -424,3 +424,104 @@ def test_resize_to_range(shape, limits, expected):
     assert GenerateDensity(kernel='fixed')(out)['gt_count'] == 3
     with pytest.raises(ValueError, match='exceeds'):
         ResizeToRange(max_long_side=100, min_short_side=200)
+
+
+# -- behaviours pinned against planted bugs ----------------------------------
+
+
+def test_outside_drop_removes_off_image_heads_everywhere():
+    """outside='drop' (the option the 'outside the image' error names)
+    removes off-image heads from the points, their box sizes, the sigmas
+    and the count, and keeps the others in their order."""
+    pts = [(3., 4.), (15., 2.), (12., 10.), (-1., 5.), (0.5, 9.5)]
+    sizes = np.array([[1., 2.], [3., 4.], [5., 6.], [7., 8.], [9., 10.]],
+                     np.float32)
+    res = dict(make_results(10, 12, pts), gt_head_sizes=sizes,
+               img_path='a.jpg')
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # dropping is silent, unlike 'clip'
+        out = LoadCrowdAnnotations(
+            outside='drop', head_sigmas=dict(mode='adaptive', k=1,
+                                             beta=1.0))(res)
+    # (15, 2) and (-1, 5) are off the 12 x 10 image; (12, 10) is its far
+    # corner, which is on it.
+    np.testing.assert_array_equal(out['gt_points'],
+                                  [[3., 4.], [12., 10.], [0.5, 9.5]])
+    np.testing.assert_array_equal(out['gt_head_sizes'], sizes[[0, 2, 4]])
+    # k=1, beta=1: a sigma is the distance to the nearest kept head.
+    # (3, 4)-(0.5, 9.5): sqrt(6.25 + 30.25); (12, 10)-(3, 4): sqrt(117);
+    # (12, 10)-(0.5, 9.5): sqrt(132.25 + 0.25).
+    near = np.sqrt(36.5)
+    np.testing.assert_allclose(out['gt_sigmas'],
+                               [near, np.sqrt(117.), near], rtol=1e-6)
+    counted = GenerateDensity(kernel='fixed', sigma=1.0)(out)
+    assert counted['gt_count'] == 3
+    assert counted['gt_density'].sum() == pytest.approx(3, rel=1e-5)
+
+
+def test_rescale_scales_x_and_y_by_their_own_factors():
+    """A non-uniform rescale: x by new_w / w, y by new_h / h, for the
+    points, the head boxes and (geometric mean) the sigmas."""
+    from hsrcount.datasets.transforms.geometric import rescale
+    res = make_results(20, 30, [(3., 4.), (29., 19.), (30., 20.)])
+    res['gt_head_sizes'] = np.array([[2., 4.]] * 3, np.float32)
+    res['gt_sigmas'] = np.full(3, 2., np.float32)
+    res['roi'] = np.zeros((20, 30), np.uint8)
+    res['roi'][:10, :6] = 1
+    out = rescale(res, 60, 10)  # x * 2, y * 0.5
+    assert out['img'].shape == (10, 60, 3) and out['img_shape'] == (10, 60)
+    np.testing.assert_allclose(out['gt_points'],
+                               [[6., 2.], [58., 9.5], [60., 10.]])
+    np.testing.assert_allclose(out['gt_head_sizes'], [[4., 2.]] * 3)
+    np.testing.assert_allclose(out['gt_sigmas'], [2.] * 3)  # sqrt(2 * .5)
+    assert out['scale_factor'] == pytest.approx((2., .5))
+    assert out['roi'].shape == (10, 60)
+    np.testing.assert_array_equal(out['roi'][:5, :12], 1)
+    assert out['roi'].sum() == 5 * 12
+
+
+def test_resize_without_keep_ratio_stretches_each_side_to_its_target():
+    out = Resize(scale=(90, 10), keep_ratio=False)(make_results(20, 30))
+    assert out['img'].shape[:2] == (10, 90)  # (h, w): 30 -> 90, 20 -> 10
+    assert out['scale_factor'] == pytest.approx((3., .5))
+    np.testing.assert_allclose(out['gt_points'],
+                               [[10.5, 2.125], [89.7, 9.95], [0., 0.]],
+                               rtol=1e-6)
+    # Every head stays inside the stretched image and is counted.
+    assert GenerateDensity(kernel='fixed')(out)['gt_count'] == 3
+
+
+def test_paper_crop_random_patches_reach_every_position():
+    """Patch indices >= 4 draw the crop's corner uniformly over every
+    position that keeps it inside, the right and bottom edges included;
+    image, points and crop box agree."""
+    h, w = 7, 11  # crops of 3 x 5: x0 in 0..6, y0 in 0..4
+    pts = np.array([[x + 0.5, y + 0.5] for y in range(h) for x in range(w)],
+                   np.float32)  # one head per pixel
+    base = make_results(h, w, pts)
+    np.random.seed(0)
+    corners = set()
+    for _ in range(400):
+        out = PaperCrop()(dict(base, patch_index=4))
+        x0, y0, x1, y1 = out['crop_box']
+        assert (x1 - x0, y1 - y0) == (5, 3)
+        corners.add((x0, y0))
+        np.testing.assert_array_equal(out['img'], base['img'][y0:y1, x0:x1])
+        expected = [[x + 0.5 - x0, y + 0.5 - y0] for y in range(y0, y1)
+                    for x in range(x0, x1)]
+        np.testing.assert_array_equal(out['gt_points'], expected)
+    assert corners == {(x, y) for x in range(7) for y in range(5)}
+
+
+def test_resize_keeps_heads_on_the_far_edge_on_the_image():
+    """A head on the far edge (where outside='clip' puts heads) stays on
+    the resized image's far edge and is counted: 13 * float32(7 / 13) is
+    7.0000005, which a float32 factor used to give."""
+    res = make_results(10, 13, [(13., 10.), (13., 0.), (6.5, 5.)])
+    out = Resize(scale=(7, 29), keep_ratio=False)(res)
+    assert out['img'].shape[:2] == (29, 7)
+    np.testing.assert_allclose(out['gt_points'],
+                               [[7., 29.], [7., 0.], [3.5, 14.5]])
+    assert (out['gt_points'] <= [7, 29]).all()
+    assert GenerateDensity(kernel='fixed')(out)['gt_count'] == 3

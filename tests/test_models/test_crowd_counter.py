@@ -121,11 +121,32 @@ def test_train_step_updates_weights(make_batch):
 
 @pytest.mark.parametrize('name', sorted(BASELINES))
 def test_baselines_train_and_predict(name, make_batch):
+    """Every parameter gets a finite gradient that is not all zero, and a
+    small step against the gradient lowers the loss (to first order by
+    lr * |g|^2)."""
+    torch.manual_seed(0)
     model = _build(BASELINES[name])
     data = model.data_preprocessor(make_batch([(32, 32), (20, 30)]), True)
-    losses = model(**data, mode='loss')
-    sum(v for k, v in losses.items() if 'loss' in k).backward()
-    assert all(p.grad is not None for p in model.parameters())
+
+    def total_loss():
+        losses = model(**data, mode='loss')
+        return sum(v for k, v in losses.items() if 'loss' in k)
+
+    loss = total_loss()
+    loss.backward()
+    loss = float(loss.detach())
+    bad = [n for n, p in model.named_parameters()
+           if p.grad is None or not torch.isfinite(p.grad).all()
+           or not p.grad.abs().sum() > 0]
+    assert bad == []
+    grads = [p.grad.clone() for p in model.parameters()]
+    sq_norm = sum(float((g**2).sum()) for g in grads)
+    lr = 1e-3 * loss / sq_norm  # a step that should cut ~0.1 %
+    with torch.no_grad():
+        for p, g in zip(model.parameters(), grads):
+            p -= lr * g
+        after = float(total_loss())
+    assert loss - after == pytest.approx(lr * sq_norm, rel=0.2)
     with torch.no_grad():
         samples = model(**data, mode='predict')
     assert samples[1].pred_density.data.shape == (1, 20, 30)

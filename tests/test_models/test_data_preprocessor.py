@@ -74,3 +74,25 @@ def test_errors(make_batch):
         CrowdDataPreprocessor()(dict(
             inputs=[torch.zeros(3, 4, 4)] * 2,
             data_samples=[CrowdDataSample()]))
+
+
+def test_pad_value_fills_the_padded_pixels_only(make_batch):
+    """pad_value is the value of the padded (normalised) input pixels; the
+    image keeps its normalised values and the GT and mask pad with 0."""
+    data = make_batch([(10, 20), (16, 7)])
+    raw = [img.clone() for img in data['inputs']]
+    out = CrowdDataPreprocessor(pad_value=-3.5)(data)
+    inputs = out['inputs']
+    assert inputs.shape == (2, 3, 16, 32)
+    for n, img in enumerate(raw):
+        h, w = img.shape[1:]
+        torch.testing.assert_close(inputs[n, :, :h, :w],
+                                   (img.float()[[2, 1, 0]] - MEAN) / STD)
+        pad = torch.ones(3, 16, 32, dtype=torch.bool)
+        pad[:, :h, :w] = False
+        torch.testing.assert_close(inputs[n][pad],
+                                   torch.full((int(pad.sum()), ), -3.5))
+        sample = out['data_samples'][n]
+        assert sample.valid_mask.sum() == h * w
+        assert (sample.padded_gt_density[:, h:] == 0).all()
+        assert (sample.padded_gt_density[:, :, w:] == 0).all()

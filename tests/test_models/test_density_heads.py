@@ -1,6 +1,7 @@
 """Heads: SRM grouping and sizes, plain / CSRNet heads, count keeping."""
 import pytest
 import torch
+import torch.nn.functional as F
 
 from hsrcount.models import (CSRNetHead, EuclideanLoss, PlainHead,
                              ScaleRecalibrationHead, resize_density)
@@ -40,6 +41,26 @@ def test_score_maps_are_exactly_input_size():
     assert (deconv.kernel_size, deconv.stride) == ((32, 32), (16, 16))
 
 
+def _paper_scale_groups(head, feats):
+    """The groups of eq. 6 computed from the head's weights with torch's
+    functional ops, not with its methods: E_l = deconv(1x1 conv(F_l)) at
+    input size, then group k takes E_lk as :data:`PAPER_GROUPS` lists them
+    (code 10 * l + j is channel j of E_l, levels l = 2..5)."""
+    maps = {}
+    for level, (x, conv, deconv, s) in enumerate(
+            zip(feats, head.score_convs, head.deconvs, (2, 4, 8, 16)),
+            start=2):
+        e = torch.einsum('nchw,oc->nohw', x, conv.weight[:, :, 0, 0]) + \
+            conv.bias.view(1, -1, 1, 1)
+        e = F.conv_transpose2d(e, deconv.weight, deconv.bias, stride=s,
+                               padding=s // 2)
+        assert e.shape[-2:] == (32, 48)
+        for j in range(e.shape[1]):
+            maps[10 * level + j + 1] = e[:, j]
+    return [torch.stack([maps[code] for code in group], dim=1)
+            for group in PAPER_GROUPS]
+
+
 def test_forward_d0_is_fusion_of_stacked_scales():
     head = ScaleRecalibrationHead()
     head.init_weights()
@@ -47,10 +68,11 @@ def test_forward_d0_is_fusion_of_stacked_scales():
     d0, scales = head(feats)
     assert d0.shape == (2, 1, 32, 48)
     assert [s.shape for s in scales] == [(2, 1, 32, 48)] * 5
-    groups = head.slice_and_stack(head.score_maps(feats))
+    groups = _paper_scale_groups(head, feats)
     for conv, g, s in zip(head.stack_convs, groups, scales):
-        expected = (g * conv.weight.view(1, -1, 1, 1)).sum(1, keepdim=True) \
-            + conv.bias
+        # A 1x1 conv n_k -> 1: a weighted sum of the group's maps plus bias.
+        expected = sum(conv.weight[0, j, 0, 0] * g[:, j:j + 1]
+                       for j in range(g.shape[1])) + conv.bias
         torch.testing.assert_close(s, expected)
     fused = sum(head.fuse.weight[0, k, 0, 0] * scales[k]
                 for k in range(5)) + head.fuse.bias
@@ -61,10 +83,9 @@ def test_forward_d0_is_fusion_of_stacked_scales():
                                          ('mean', torch.mean)])
 def test_parameter_free_stack_modes(mode, reduce):
     head = ScaleRecalibrationHead(stack_mode=mode)
-    feats = _feats(n=1)
+    feats = _feats()
     _, scales = head(feats)
-    groups = head.slice_and_stack(head.score_maps(feats))
-    for g, s in zip(groups, scales):
+    for g, s in zip(_paper_scale_groups(head, feats), scales):
         torch.testing.assert_close(s, reduce(g, dim=1, keepdim=True))
     assert not hasattr(head, 'stack_convs')
 

@@ -155,28 +155,30 @@ def test_gt_outside_the_mask_is_ignored():
 
 
 def test_learnable_weights_uncertainty_form():
+    """Term i is exp(-s_i) L_i + s_i with s_i = -log(lambda_i), L_i the
+    Euclidean loss of D_i against level i of the GT pyramid, all by hand;
+    d/ds_i = 1 - lambda_i L_i."""
     torch.manual_seed(0)
-    loss = ScaleConsistencyLoss(lambdas=(1., 2., 4., 1., 1.), learnable=True)
-    lam = loss.current_lambdas()
-    torch.testing.assert_close(lam, torch.tensor([1., 2., 4., 1., 1.]))
+    lambdas = (1., 2., 4., 1., 1.)
+    loss = ScaleConsistencyLoss(lambdas=lambdas, learnable=True)
+    torch.testing.assert_close(loss.log_vars.detach(),
+                               -torch.tensor(lambdas).log())
     gt = torch.rand(1, 1, 16, 16)
     preds = [torch.rand_like(gt, requires_grad=True) for _ in range(6)]
     out = loss(preds[0], gt, None, scale_outputs=preds[1:])
-    fixed = ScaleConsistencyLoss(lambdas=(1., 1., 1., 1., 1.))(
-        preds[0], gt, None, scale_outputs=preds[1:])
-    for i in range(5):
-        # exp(-s) * L + s with s = -log(lambda).
-        expected = lam[i] * fixed[f'loss_scale{i + 1}'] - lam[i].log()
-        torch.testing.assert_close(out[f'loss_scale{i + 1}'], expected)
+    g = gt[0, 0].double().numpy()
+    hand = []  # L_i: sum of squares over 2 * 256 pixels
+    for i, k in enumerate((1, 2, 4, 8, 16)):
+        d = preds[i + 1][0, 0].detach().double().numpy()
+        hand.append(((d - _pyramid_level(g, k))**2).sum() / (2 * 256))
+        np.testing.assert_allclose(out[f'loss_scale{i + 1}'].item(),
+                                   lambdas[i] * hand[i] - math.log(
+                                       lambdas[i]), rtol=1e-5)
         assert out[f'lambda_scale{i + 1}'].item() == pytest.approx(
-            lam[i].item())
+            lambdas[i])
     sum(v for k, v in out.items() if 'loss' in k).backward()
-    assert loss.log_vars.grad is not None
-    # d/ds (exp(-s) L + s) = 1 - lambda L: positive while lambda L < 1.
-    torch.testing.assert_close(
-        loss.log_vars.grad,
-        1 - torch.stack([lam[i] * fixed[f'loss_scale{i + 1}']
-                         for i in range(5)]).detach())
+    np.testing.assert_allclose(loss.log_vars.grad.numpy(),
+                               1 - np.array(lambdas) * hand, rtol=1e-5)
 
 
 def test_errors():
@@ -189,3 +191,30 @@ def test_errors():
         ScaleConsistencyLoss(lambdas=(1, 0, 1, 1, 1), learnable=True)
     with pytest.raises(ValueError, match='differ in shape'):
         EuclideanLoss()(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 5))
+
+
+@pytest.mark.parametrize('learnable', [False, True])
+def test_loss_weight_multiplies_every_term(learnable):
+    """loss_weight scales L0 and each weighted scale term (with the + s_i
+    of learnable weights), against the hand computation of each term."""
+    torch.manual_seed(0)
+    gt = torch.rand(1, 1, 8, 8, dtype=torch.float64)
+    d0 = torch.rand_like(gt)
+    scales = [torch.rand_like(gt) for _ in range(2)]
+    lambdas, weight = (0.5, 4.0), 2.5
+    loss = ScaleConsistencyLoss(lambdas=lambdas, kernels=(1, 2),
+                                learnable=learnable, loss_weight=weight)
+    out = loss(d0, gt, None, scale_outputs=scales)
+    g = gt[0, 0].numpy()
+
+    def half_mse(pred, target):  # sum of squares / (2 * pixels)
+        return ((pred[0, 0].detach().numpy() - target)**2).sum() / (2 * 64)
+
+    np.testing.assert_allclose(out['loss_density'].item(),
+                               weight * half_mse(d0, g), rtol=1e-6)
+    for i, (k, lam) in enumerate(zip((1, 2), lambdas)):
+        term = lam * half_mse(scales[i], _pyramid_level(g, k))
+        if learnable:
+            term += -math.log(lam)  # s_i = -log(lambda_i)
+        np.testing.assert_allclose(out[f'loss_scale{i + 1}'].item(),
+                                   weight * term, rtol=1e-6)

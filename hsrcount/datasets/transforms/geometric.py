@@ -55,11 +55,14 @@ def rescale(results, new_w, new_h):
     if 'roi' in results:
         results['roi'] = cv2.resize(results['roi'], (new_w, new_h),
                                     interpolation=cv2.INTER_NEAREST)
-    factors = np.array([sx, sy], dtype=np.float32)
-    if 'gt_points' in results:
-        results['gt_points'] = results['gt_points'] * factors
-    if 'gt_head_sizes' in results:
-        results['gt_head_sizes'] = results['gt_head_sizes'] * factors
+    # In float64, then rounded once: with a float32 factor a head on the
+    # far edge (x == w) could land just past the new one (13 * float32(7 /
+    # 13) is 7.0000005), off the image, where it is no longer counted.
+    factors = np.array([sx, sy])
+    for key in ('gt_points', 'gt_head_sizes'):
+        if key in results:
+            results[key] = (np.asarray(results[key], np.float64) *
+                            factors).astype(np.float32)
     if 'gt_sigmas' in results:
         results['gt_sigmas'] = (results['gt_sigmas'] *
                                 np.float32(np.sqrt(sx * sy)))

@@ -54,5 +54,6 @@ def test_tiny_run_writes_its_section(tmp_path):
             r'([\d.]+) \(([\d.]+)\)', cell).groups())
         assert median == fastest > 0  # one repetition
     # onnxruntime counts what PyTorch fp32 counts.
-    assert abs(float(cells[-1])) < 1e-3
+    ours, theirs = map(float, cells[-1].split(' / '))
+    assert theirs == pytest.approx(ours, abs=1e-3)
     assert row in proc.stdout

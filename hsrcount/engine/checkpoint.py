@@ -21,7 +21,8 @@ Beyond the unpickler, a load also
   ``HistoryBuffer.__setstate__`` lets a file rewrite, and refuses such a
   file; and checks every restored ``HistoryBuffer`` holds plain history;
 - verifies a local file against its ``<file>.sha256``, when one lies beside
-  it (:class:`hsrcount.engine.hooks.AtomicCheckpointHook` writes them);
+  it (:class:`hsrcount.engine.hooks.AtomicCheckpointHook` writes them), and
+  against a SHA-256 the caller gives (``sha256=``);
 - tells a damaged or foreign file (:class:`CorruptCheckpointError`) from one
   that would run code (:class:`UnsafeCheckpointError`).
 
@@ -30,7 +31,9 @@ Beyond the unpickler, a load also
 ``mmengine.runner.load_checkpoint``, ``init_cfg=dict(type='Pretrained')``)
 through this module:
 
-- local paths (scheme ``''``) go to :func:`load_from_local_safely`;
+- local paths (scheme ``''``) go to :func:`load_from_local_safely`; a
+  ``.safetensors`` file among them is decoded without any pickle
+  (:mod:`hsrcount.engine.safetensors_io`) into ``{'state_dict': ...}``;
 - ``open-mmlab://``/``openmmlab://``, ``s3://``/``petrel://`` and
   ``pavi://``, whose MMEngine loaders call ``torch.load`` without
   ``weights_only``, are replaced by loaders here that resolve the same

@@ -182,6 +182,13 @@ def test_checksum_mismatch_and_truncation_fail_naming_the_file(converted):
     assert proc.returncode != 0
     assert f'CorruptCheckpointError: Checkpoint {fp32}' in proc.stderr
     assert 'Traceback' not in proc.stderr
+    proc = run([sys.executable, 'tools/infer.py', DEMO, fp32,
+                crowd_image(tmp), '--out-dir', str(tmp / 'infer'),
+                '--checksum', wrong], check=False)
+    assert proc.returncode != 0
+    assert f'CorruptCheckpointError: Checkpoint {fp32}' in proc.stderr
+    assert f'{wrong} was expected' in proc.stderr
+    assert 'Traceback' not in proc.stderr
 
     data = open(fp32, 'rb').read()
     cut = tmp / 'cut.safetensors'

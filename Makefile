@@ -18,7 +18,7 @@ $(STAMP): setup.py requirements/*.txt
 	$(PY) -m pip install -q -U pip wheel
 	$(PIP_INSTALL) -r requirements/runtime.txt -r requirements/tests.txt \
 		-r requirements/lint.txt -r requirements/deploy.txt \
-		-r requirements/demo.txt
+		-r requirements/demo.txt -r requirements/tensorboard.txt
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

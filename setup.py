@@ -66,5 +66,6 @@ setup(
         'lint': read_requirements('requirements/lint.txt'),
         'deploy': read_requirements('requirements/deploy.txt'),
         'demo': read_requirements('requirements/demo.txt'),
+        'tensorboard': read_requirements('requirements/tensorboard.txt'),
     },
 )

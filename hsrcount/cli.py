@@ -2,7 +2,8 @@
 
 ``hsrcount train|test|infer|export|benchmark|browse-dataset CONFIG ...``
 runs ``tools/<command>.py`` with the same arguments (``hsrcount
-analyze-logs WORK_DIR`` too). CONFIG may be a file or the name of a config
+analyze-logs WORK_DIR`` and ``hsrcount convert IN.pth OUT.safetensors``
+too). CONFIG may be a file or the name of a config
 that ships with the package (``hsrnet_shtech_b``, or
 ``hsrnet/hsrnet_shtech_b.py``). ``hsrcount demo`` trains HSRNet on the
 built-in synthetic crowds and tests it, like ``make demo``.
@@ -24,6 +25,7 @@ TOOLS = {
     'test': ('test.py', True),
     'infer': ('infer.py', True),
     'export': ('export.py', True),
+    'convert': ('convert_checkpoint.py', False),
     'benchmark': ('benchmark.py', True),
     'analyze-logs': ('analysis_tools/analyze_logs.py', False),
     'browse-dataset': ('analysis_tools/browse_dataset.py', True),

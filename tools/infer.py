@@ -10,6 +10,7 @@ unless ``--no-overlay``, one density overlay picture per image or frame
 Example:
     python tools/infer.py CONFIG CKPT crowd.jpg --out-dir out/
     python tools/infer.py MODEL.onnx crowd.jpg --backend onnxruntime
+    python tools/infer.py CONFIG model.safetensors photos/ --checksum SHA256
     python tools/infer.py CONFIG CKPT photos/ --out-dir out/ --device cuda
     python tools/infer.py CONFIG CKPT street.mp4 --out-dir out/ --every 25
     python tools/infer.py CONFIG CKPT aerial.tif --tile-size 1024 \
@@ -45,7 +46,7 @@ from PIL import Image
 from hsrcount.apis import inference_model, init_model, load_image
 from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
 from hsrcount.apis.tiled import tiled_inference
-from hsrcount.engine import CheckpointError
+from hsrcount.engine import CheckpointError, verify_checksum
 from hsrcount.models.postprocessors import to_original_frame
 from hsrcount.utils import atomic_write, setup_allocator
 from hsrcount.visualization import draw_overlay
@@ -109,6 +110,10 @@ def parse_args(argv=None):
     parser.add_argument('--compile', action='store_true',
                         help='torch.compile the backbone, neck and head '
                         '(slow first call per image size)')
+    parser.add_argument('--checksum', metavar='SHA256',
+                        help='refuse the checkpoint (or ONNX file) unless '
+                        'its SHA-256 is this; a CKPT.sha256 beside it is '
+                        'checked in any case')
     args = parser.parse_args(argv)
     wanted = 2 if args.backend == 'onnxruntime' else 3
     if len(args.paths) != wanted:
@@ -128,6 +133,7 @@ def load_model(args):
     """The counter of ``--backend``: a PyTorch model, or an ONNX file run
     by onnxruntime."""
     if args.backend == 'onnxruntime':
+        verify_checksum(args.config, args.checksum)
         try:
             from hsrcount.deployment import OnnxCounter
             return OnnxCounter(args.config)
@@ -135,7 +141,8 @@ def load_model(args):
             sys.exit('--backend onnxruntime needs onnxruntime: pip install '
                      '"hsrcount[deploy]"')
     return init_model(args.config, args.checkpoint, device=args.device,
-                      fast_paths=None)  # Counter applies the flags
+                      fast_paths=None,  # Counter applies the flags
+                      sha256=args.checksum)
 
 
 class Counter:
@@ -466,7 +473,7 @@ def main(argv=None):
     kind, inputs = list_inputs(args.input)
     try:
         model = load_model(args)
-    except CheckpointError as err:
+    except (CheckpointError, ValueError) as err:
         sys.exit(f'{type(err).__name__}: {err}')
     align = model.data_preprocessor.pad_size_divisor
     if args.tile_size < align or args.tile_size % align:

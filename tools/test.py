@@ -22,7 +22,7 @@ from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 
 from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
-from hsrcount.engine import CheckpointError, CrowdRunner
+from hsrcount.engine import CheckpointError, CrowdRunner, verify_checksum
 from hsrcount.utils import register_all_modules, setup_allocator
 from hsrcount.utils.config import load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
@@ -33,7 +33,12 @@ from hsrcount.utils.subset import take_subset
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a crowd counter')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file (.pth, or '
+                        'weights-only .safetensors)')
+    parser.add_argument('--checksum', metavar='SHA256',
+                        help='refuse the checkpoint unless its SHA-256 is '
+                        'this; a CHECKPOINT.sha256 beside it is checked in '
+                        'any case')
     parser.add_argument('--work-dir', help='where the test log goes')
     parser.add_argument(
         '--show-dir',
@@ -143,9 +148,11 @@ def main():
     init_cpu_distributed(cfg)
     runner = with_startup_summary(CrowdRunner).from_cfg(cfg)
     try:
+        if args.checksum:
+            verify_checksum(args.checkpoint, args.checksum)
         runner.load_checkpoint(
             args.checkpoint, map_location='cpu', strict=True)
-    except CheckpointError as err:
+    except (CheckpointError, ValueError) as err:
         # Unsafe, corrupt, invalid (non-finite, wrong dtype) or not fitting
         # the model: each names the file and the fault.
         raise SystemExit(f'{type(err).__name__}: {err}') from err

@@ -4,6 +4,8 @@ Example:
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py
     python tools/train.py configs/hsrnet/hsrnet_shtech_a.py --amp --resume
     python tools/train.py configs/hsrnet/hsrnet_shtech_b.py --val-subset 20
+    python tools/train.py configs/hsrnet/hsrnet_demo.py \
+        --vis-backend tensorboard
 
 The run holds ``<work_dir>/train.lock`` (rank 0 of a distributed run): a
 second run in the same work dir stops with a message naming the first. The
@@ -24,6 +26,7 @@ from hsrcount.utils.config import enable_amp, load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
 from hsrcount.utils.startup_log import with_startup_summary
 from hsrcount.utils.subset import take_subset
+from hsrcount.utils.vis_backends import VIS_BACKENDS, add_vis_backend
 
 
 def parse_args():
@@ -54,6 +57,13 @@ def parse_args():
         '--val-subset-seed', type=int, metavar='SEED',
         help='draw the --val-subset images at random with this seed')
     parser.add_argument(
+        '--vis-backend',
+        choices=sorted(VIS_BACKENDS),
+        help='also write the scalars (loss, lr, MAE, ...) for this viewer: '
+        'tensorboard writes event files into <work_dir>/<timestamp>/'
+        'vis_data/ beside scalars.json (needs pip install '
+        '"hsrcount[tensorboard]")')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -79,6 +89,11 @@ def main():
         enable_amp(cfg)
     if args.channels_last:
         cfg.model.channels_last = True
+    if args.vis_backend:
+        try:
+            add_vis_backend(cfg, args.vis_backend)
+        except (ImportError, ValueError) as err:
+            raise SystemExit(str(err)) from err
     if args.resume == 'auto':
         pointer = osp.join(cfg.work_dir, 'last_checkpoint')
         if not osp.isfile(pointer):

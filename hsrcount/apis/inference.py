@@ -10,6 +10,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from hsrcount.engine.checkpoint import load_checkpoint_safely
 from hsrcount.engine.model_loading import load_weights
 from hsrcount.registry import MODELS, TRANSFORMS
 from hsrcount.structures import CrowdDataSample
@@ -28,7 +29,8 @@ def init_model(config: Union[str, Config],
                checkpoint: Optional[str] = None,
                device: str = 'cpu',
                cfg_options: Optional[dict] = None,
-               fast_paths: Union[str, dict, None] = 'auto') -> nn.Module:
+               fast_paths: Union[str, dict, None] = 'auto',
+               sha256: Optional[str] = None) -> nn.Module:
     """Build a crowd counter from a config and load its weights.
 
     Calls :func:`hsrcount.utils.register_all_modules` first, which also makes
@@ -36,7 +38,9 @@ def init_model(config: Union[str, Config],
 
     Args:
         config (str | Config): Config file or loaded config.
-        checkpoint (str, optional): Checkpoint to load, strictly. Loaded
+        checkpoint (str, optional): Checkpoint to load, strictly: a
+            ``.pth`` or a weights-only ``.safetensors`` (decoded without
+            pickle; ``tools/convert_checkpoint.py`` writes them). Loaded
             with hsrcount's safe loader: a checkpoint that would run code is
             refused, and so are weights that do not fit the model, are not
             floating point or are not finite
@@ -54,6 +58,11 @@ def init_model(config: Union[str, Config],
             :func:`~hsrcount.apis.fast_paths.default_fast_paths`), a dict
             of ``apply_fast_paths`` arguments, or None for plain float32.
             Default: 'auto'.
+        sha256 (str, optional): The SHA-256 the (local) checkpoint file
+            must have, e.g. from docs/model_zoo.md; a mismatch raises
+            :class:`hsrcount.engine.CorruptCheckpointError` naming the file.
+            A ``<checkpoint>.sha256`` beside the file is checked in any
+            case.
 
     Returns:
         nn.Module: The model in eval mode with ``model.cfg`` set.
@@ -71,8 +80,17 @@ def init_model(config: Union[str, Config],
                         f'{type(config).__name__}')
     model = MODELS.build(config.model)
     if checkpoint is not None:
-        load_weights(model, _load_checkpoint(checkpoint, map_location='cpu'),
-                     checkpoint, strict=True)
+        if sha256 is not None:
+            if not osp.isfile(osp.expanduser(checkpoint)):
+                raise FileNotFoundError(
+                    f'{checkpoint}: a checkpoint checked against a SHA-256 '
+                    'must be a local file (download it first)')
+            loaded = load_checkpoint_safely(checkpoint, 'cpu', sha256=sha256)
+        else:
+            loaded = _load_checkpoint(checkpoint, map_location='cpu')
+        load_weights(model, loaded, checkpoint, strict=True)
+    elif sha256 is not None:
+        raise ValueError('init_model: sha256 given without a checkpoint')
     model.cfg = config
     model = model.to(device).eval()
     if fast_paths == 'auto':

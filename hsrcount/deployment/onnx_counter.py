@@ -34,6 +34,9 @@ class OnnxCounter:
             prediction: ``'config'`` (default) takes the exported config's
             ``model.point_extractor`` (or ``DensityPeakPoints``), None
             gives no points.
+        session_options (onnxruntime.SessionOptions, optional): e.g. the
+            number of threads (``intra_op_num_threads``). Default:
+            onnxruntime's.
 
     Attributes:
         cfg (Config): The model's config, from the file's metadata.
@@ -41,13 +44,15 @@ class OnnxCounter:
 
     def __init__(self, path: str,
                  providers: Optional[Sequence[str]] = None,
-                 point_extractor='config'):
+                 point_extractor='config',
+                 session_options=None):
         import onnxruntime as ort
         if not osp.isfile(path):
             raise FileNotFoundError(f'{path}: no such ONNX model')
         try:
             self.session = ort.InferenceSession(
-                path, providers=list(providers or ['CPUExecutionProvider']))
+                path, sess_options=session_options,
+                providers=list(providers or ['CPUExecutionProvider']))
         except Exception as err:  # onnxruntime raises its own types
             raise ValueError(f'{path}: not an ONNX model onnxruntime can '
                              f'load ({err})') from err

@@ -21,7 +21,8 @@ Beyond the unpickler, a load also
   ``HistoryBuffer.__setstate__`` lets a file rewrite, and refuses such a
   file; and checks every restored ``HistoryBuffer`` holds plain history;
 - verifies a local file against its ``<file>.sha256``, when one lies beside
-  it (:class:`hsrcount.engine.hooks.AtomicCheckpointHook` writes them);
+  it (:class:`hsrcount.engine.hooks.AtomicCheckpointHook` writes them), and
+  against a SHA-256 the caller gives (``sha256=``);
 - tells a damaged or foreign file (:class:`CorruptCheckpointError`) from one
   that would run code (:class:`UnsafeCheckpointError`).
 
@@ -30,7 +31,9 @@ Beyond the unpickler, a load also
 ``mmengine.runner.load_checkpoint``, ``init_cfg=dict(type='Pretrained')``)
 through this module:
 
-- local paths (scheme ``''``) go to :func:`load_from_local_safely`;
+- local paths (scheme ``''``) go to :func:`load_from_local_safely`; a
+  ``.safetensors`` file among them is decoded without any pickle
+  (:mod:`hsrcount.engine.safetensors_io`) into ``{'state_dict': ...}``;
 - ``open-mmlab://``/``openmmlab://``, ``s3://``/``petrel://`` and
   ``pavi://``, whose MMEngine loaders call ``torch.load`` without
   ``weights_only``, are replaced by loaders here that resolve the same
@@ -62,10 +65,10 @@ from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner import checkpoint as mmengine_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from hsrcount.utils.atomic_io import (checksum_path, read_checksum,
-                                      sha256_of_file)
+from hsrcount.utils.atomic_io import read_checksum, sha256_of_file
 from .errors import (CheckpointError, CorruptCheckpointError,
                      InvalidCheckpointError, UnsafeCheckpointError)
+from .safetensors_io import check_sha256, is_safetensors_path, load_safetensors
 
 # ``HistoryBuffer.__getstate__`` stores its statistics methods, which pickle
 # writes as ``getattr(HistoryBuffer, 'mean')`` and so on.
@@ -205,6 +208,9 @@ def _file_kind(filename: str) -> str:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return f'it is {kind}, not a torch checkpoint'
+    if head[8:9] == b'{' and head[9:10] == b'"':
+        return ('it is a safetensors file, not a torch pickle: name it '
+                '.safetensors to load it as one')
     if head.startswith(b'PK\x03\x04'):
         return ('a zip archive without its directory: a torch checkpoint cut '
                 'short, or another damaged zip')
@@ -400,45 +406,52 @@ def _torch_load(f, map_location):
     return torch.load(f, map_location=map_location, weights_only=True)
 
 
-def verify_checksum(filename: Union[str, os.PathLike]) -> bool:
-    """Check a file against the ``<file>.sha256`` beside it, if any.
+def verify_checksum(filename: Union[str, os.PathLike],
+                    expected: Optional[str] = None) -> bool:
+    """Check a file against an expected SHA-256 and its ``<file>.sha256``.
 
     Args:
         filename (str | PathLike): The checkpoint file.
+        expected (str, optional): The SHA-256 it must have (64 hex digits),
+            e.g. from a model zoo entry. Defaults to None (only the
+            ``<file>.sha256`` beside it, if any, is checked).
 
     Returns:
-        bool: True if a checksum file exists and matches; False if there is
-        none.
+        bool: True if a checksum was given or found and matches; False if
+        there is none.
 
     Raises:
-        CorruptCheckpointError: The bytes differ from the recorded SHA-256,
-            or the checksum file is unreadable; the message names both
-            files.
+        CorruptCheckpointError: The bytes differ from a recorded or given
+            SHA-256, or the checksum file is unreadable; the message names
+            the file (and the checksum file).
+        ValueError: ``expected`` is not 64 hex digits.
     """
-    filename = os.fspath(filename)
+    filename = osp.expanduser(os.fspath(filename))
     try:
-        expected = read_checksum(filename)
+        recorded = read_checksum(filename)
     except ValueError as err:
         raise CorruptCheckpointError(filename, str(err)) from err
-    if expected is None:
+    if recorded is None and expected is None:
         return False
-    actual = sha256_of_file(filename)
-    if actual != expected:
-        raise CorruptCheckpointError(
-            filename,
-            f'its SHA-256 is {actual}, but {checksum_path(filename)}, '
-            f'written when it was saved, records {expected}: its bytes '
-            'changed after the save')
-    return True
+    return check_sha256(sha256_of_file(filename), filename, expected)
 
 
 def load_checkpoint_safely(filename: Union[str, os.PathLike],
-                           map_location='cpu'):
-    """Load a checkpoint file with ``weights_only=True`` and the allowlist.
+                           map_location='cpu',
+                           sha256: Optional[str] = None):
+    """Load a checkpoint file without letting it run code.
+
+    A ``.safetensors`` file is decoded without pickle
+    (:func:`hsrcount.engine.safetensors_io.load_safetensors`) and comes back
+    as ``{'state_dict': ..., 'meta': ...}``; any other file is unpickled
+    with ``weights_only=True`` and the allowlist.
 
     Args:
         filename (str | PathLike): Local checkpoint file; ``~`` is expanded.
-        map_location: Same as :func:`torch.load`. Defaults to 'cpu'.
+        map_location: Same as :func:`torch.load` (a device for
+            ``.safetensors``). Defaults to 'cpu'.
+        sha256 (str, optional): The SHA-256 the file must have; the
+            ``<file>.sha256`` beside it is checked too, when present.
 
     Returns:
         dict: The checkpoint (or whatever plain data the file holds).
@@ -449,14 +462,16 @@ def load_checkpoint_safely(filename: Union[str, os.PathLike],
             :data:`SAFE_CHECKPOINT_GLOBALS`, or would change class-wide
             state; nothing of it was executed.
         CorruptCheckpointError: The file is empty, truncated, not a
-            checkpoint, or differs from its ``<file>.sha256``.
+            checkpoint, or differs from ``sha256`` or its ``<file>.sha256``.
         InvalidCheckpointError: A ``HistoryBuffer`` in it is malformed.
     """
     filename = osp.expanduser(os.fspath(filename))
+    if is_safetensors_path(filename):
+        return load_safetensors(filename, map_location, sha256=sha256)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint {filename} does not exist or '
                                 'is not a file.')
-    verify_checksum(filename)
+    verify_checksum(filename, sha256)
     return _guarded(
         filename, lambda: _torch_load(filename, map_location), filename)
 

@@ -8,15 +8,29 @@ for each instead, and :class:`MMEngineNoticeFilter` drops two deprecation
 notices that MMEngine's own ``CheckpointHook`` raises about itself (it still
 builds a ``FileClient`` it does not use), which a user cannot act on.
 
+When the Runner initialises the model's weights, MMEngine's
+``BaseModule._dump_init_info`` writes three lines per parameter (``name -
+torch.Size([...]): Initialized by ...``), several hundred for HSRNet,
+straight into the log file's stream (past every logging filter and level;
+or, with no log file, one INFO record per parameter onto the terminal).
+:func:`init_info_summarized` replaces it for that call with one INFO line
+(:func:`summarize_init_info`), and the per-parameter lines at DEBUG, so
+``log_level = 'DEBUG'`` in a config brings them back.
+
 Use :func:`with_startup_summary` on a Runner class (or mix
 :class:`StartupSummaryMixin` into one)::
 
     runner = with_startup_summary(Runner).from_cfg(cfg)
 """
+import contextlib
 import logging
 import os.path as osp
 import re
+from collections import Counter
 from typing import Optional
+
+#: Kinds of initialisation named in the init summary before "and N more".
+INIT_KINDS_LISTED = 3
 
 #: The MMEngine records that are summarised, by how their text starts.
 ENV_MARK = re.compile(r'\s*-{60}\s*System environment:')
@@ -196,14 +210,85 @@ def summarize_startup(logger: logging.Logger, cfg=None) -> None:
             handler.addFilter(MMEngineNoticeFilter())
 
 
+def summarize_init_info(model, params_init_info: dict) -> str:
+    """One line for what ``init_weights`` did to a model's parameters.
+
+    Args:
+        model (nn.Module): The top-level module ``init_weights`` ran on.
+        params_init_info (dict): MMEngine's ``_params_init_info``:
+            parameter -> ``{'init_info': str, ...}``.
+
+    Returns:
+        str: e.g. ``'Initialized 52 parameter tensors (1,234,567 values):
+        26 Initialized by user-defined `init_weights` in VGG16, 26 The
+        value is the same ...'``, the most common kinds first.
+    """
+    params = list(model.parameters())
+    kinds = Counter(
+        str(params_init_info.get(p, {}).get('init_info', 'unrecorded'))
+        .strip() for p in params)
+    listed = [f'{n} {kind}' for kind, n in kinds.most_common(
+        INIT_KINDS_LISTED)]
+    more = len(kinds) - len(listed)
+    if more > 0:
+        listed.append(f'and {more} other kind(s)')
+    values = sum(p.numel() for p in params)
+    return (f'Initialized {len(params)} parameter tensors ({values:,} '
+            f'values): {"; ".join(listed)} (one line per parameter at '
+            "log_level='DEBUG')")
+
+
+def _log_init_info(model, logger: logging.Logger) -> None:
+    """Stand-in for ``BaseModule._dump_init_info``: one INFO line, each
+    parameter at DEBUG; on the main process only, as MMEngine's."""
+    from mmengine.dist import is_main_process
+    if not is_main_process():
+        return
+    info = model._params_init_info
+    logger.info(summarize_init_info(model, info))
+    # MMLogger filters by its handlers' levels (log_level), not its own.
+    if any(h.level <= logging.DEBUG for h in logger.handlers):
+        for name, param in model.named_parameters():
+            logger.debug(f'{name} - {tuple(param.shape)}: '
+                         f'{str(info[param]["init_info"]).strip()}')
+
+
+@contextlib.contextmanager
+def init_info_summarized(model, logger: logging.Logger):
+    """While open, ``model.init_weights()`` logs one summary line instead
+    of MMEngine's per-parameter dump.
+
+    Args:
+        model (BaseModule): The top-level module (unwrapped).
+        logger (logging.Logger): Where the summary goes.
+    """
+    if not hasattr(model, '_dump_init_info'):
+        yield
+        return
+    # An instance attribute shadows the method for this model only.
+    model.__dict__['_dump_init_info'] = lambda: _log_init_info(model, logger)
+    try:
+        yield
+    finally:
+        model.__dict__.pop('_dump_init_info', None)
+
+
 class StartupSummaryMixin:
     """Mix into a :class:`mmengine.runner.Runner` subclass, before it, to
-    get :func:`summarize_startup` on the Runner's logger."""
+    get :func:`summarize_startup` on the Runner's logger and a one-line
+    summary of the weight initialisation (:func:`init_info_summarized`)."""
 
     def build_logger(self, *args, **kwargs):
         logger = super().build_logger(*args, **kwargs)
         summarize_startup(logger, getattr(self, 'cfg', None))
         return logger
+
+    def _init_model_weights(self) -> None:
+        from mmengine.model import is_model_wrapper
+        model = self.model.module if is_model_wrapper(self.model) \
+            else self.model
+        with init_info_summarized(model, self.logger):
+            super()._init_model_weights()
 
 
 _SUMMARIZED = {}

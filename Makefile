@@ -52,8 +52,7 @@ mutate: $(STAMP)
 	env -u PYTHONPATH OMP_NUM_THREADS=1 \
 		HSRCOUNT_SHARED_DATA=$${HSRCOUNT_SHARED_DATA:-$(CURDIR)/../shared/data} \
 		$(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) $(MUTANT_GLOBS)
-	$(VENV)/bin/mutmut results | grep -v ": not checked$$" || true
-	$(PY) tools/mutation_summary.py $(MODULES)
+	$(PY) tools/mutation_summary.py --survivors $(MODULES)
 
 clean:
 	rm -rf $(VENV) work_dirs/demo mutants

@@ -3,12 +3,14 @@
 Reads the ``mutants/**/*.py.meta`` files that ``mutmut run`` leaves (each
 holds the exit code of every mutant's test run) and prints one Markdown
 row per module: mutants, killed, survived, no tests, timeout, other and not
-checked, with mutmut's own reading of the exit codes. ``mutmut results``
-lists the survivors by name and ``mutmut show NAME`` prints one's diff.
+checked, with mutmut's own reading of the exit codes; ``--survivors``
+lists the surviving mutants by name, and ``mutmut show NAME`` prints one's
+diff.
 
 Example::
 
-    python tools/mutation_summary.py datasets/density.py models/losses
+    python tools/mutation_summary.py datasets/density.py models/losses \
+        --survivors
 """
 import argparse
 import glob
@@ -28,11 +30,13 @@ def parse_args(argv=None):
         help='files or folders under hsrcount/ to count (default: all)')
     parser.add_argument('--mutants-dir', default='mutants',
                         help="mutmut's working folder")
+    parser.add_argument('--survivors', action='store_true',
+                        help='also list the surviving mutants')
     return parser.parse_args(argv)
 
 
-def count_statuses(mutants_dir, modules=()):
-    """Mutant statuses per source file.
+def mutant_statuses(mutants_dir, modules=()):
+    """Each mutant's status, per source file.
 
     Args:
         mutants_dir (str): mutmut's working folder.
@@ -40,8 +44,8 @@ def count_statuses(mutants_dir, modules=()):
             folders); empty for every mutated file.
 
     Returns:
-        dict[str, Counter]: ``hsrcount/...py`` -> status -> number of
-        mutants; files without mutants are left out.
+        dict[str, dict[str, str]]: ``hsrcount/...py`` -> mutant name ->
+        status; files without mutants are left out.
 
     Raises:
         FileNotFoundError: No ``.meta`` file under ``mutants_dir`` (mutmut
@@ -53,17 +57,25 @@ def count_statuses(mutants_dir, modules=()):
         raise FileNotFoundError(f'{mutants_dir}: no *.py.meta files; run '
                                 '`make mutate` first')
     prefixes = [osp.join('hsrcount', m.rstrip('/')) for m in modules]
-    counts = {}
+    statuses = {}
     for meta in metas:
         source = osp.relpath(meta, mutants_dir)[:-len('.meta')]
         if prefixes and not any(source == p or source.startswith(p + '/')
                                 for p in prefixes):
             continue
         with open(meta) as f:
-            codes = json.load(f)['exit_code_by_key'].values()
+            codes = json.load(f)['exit_code_by_key']
         if codes:
-            counts[source] = Counter(status_by_exit_code[c] for c in codes)
-    return counts
+            statuses[source] = {name: status_by_exit_code[code]
+                                for name, code in codes.items()}
+    return statuses
+
+
+def count_statuses(mutants_dir, modules=()):
+    """Mutant statuses per source file, counted: ``hsrcount/...py`` ->
+    status -> number of mutants (see :func:`mutant_statuses`)."""
+    return {source: Counter(names.values()) for source, names in
+            mutant_statuses(mutants_dir, modules).items()}
 
 
 def table(counts):
@@ -83,11 +95,18 @@ def table(counts):
 
 def main(argv=None):
     args = parse_args(argv)
-    counts = count_statuses(args.mutants_dir, args.modules)
-    if not counts:
+    statuses = mutant_statuses(args.mutants_dir, args.modules)
+    if not statuses:
         raise SystemExit(f'no mutants of {" ".join(args.modules)} in '
                          f'{args.mutants_dir}')
-    print(table(counts))
+    if args.survivors:
+        for names in statuses.values():
+            for name, status in sorted(names.items()):
+                if status == 'survived':
+                    print(f'survived: {name}')
+        print()
+    print(table({source: Counter(names.values())
+                 for source, names in statuses.items()}))
 
 
 if __name__ == '__main__':

@@ -43,6 +43,12 @@ def test_counts_by_module_and_status(tmp_path, capsys):
                               'hsrcount/models/losses/scale_consistency.py']
     assert counts['hsrcount/datasets/density.py'] == {
         'killed': 3, 'survived': 1, 'no tests': 1, 'not checked': 1}
+    tool.main(['--mutants-dir', str(mutants), 'models/losses',
+               '--survivors'])
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        'survived: hsrcount/models/losses/scale_consistency.py__mutmut_1',
+        'survived: hsrcount/models/losses/scale_consistency.py__mutmut_2',
+    ]
     tool.main(['--mutants-dir', str(mutants), 'models/losses'])
     assert capsys.readouterr().out.splitlines()[2:] == [
         '| hsrcount/models/losses/scale_consistency.py | 5 | 1 | 2 | 0 | 1 '

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from tests.real_data import REPO_ROOT
+from real_data import REPO_ROOT
 
 CONFTEST = '''
 from tests.real_data import pytest_runtest_makereport  # noqa: F401

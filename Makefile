@@ -4,6 +4,9 @@
 #   make test-fast  - the same without the slow end-to-end tests
 #   make lint       - ruff (pyflakes, pycodestyle) and isort
 #   make demo       - train HSRNet on synthetic crowds, then test it
+#   make mutate     - mutation testing (mutmut) of the core modules, not in
+#                     CI; MODULES="datasets/density.py models/losses" narrows
+#                     it (paths under hsrcount/), MUTATE_JOBS sets the workers
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,7 +14,7 @@ STAMP := $(VENV)/.installed
 PIP_INSTALL := $(PY) -m pip install -q -c requirements/constraints.txt
 LINT_PATHS := hsrcount tools tests projects configs setup.py
 
-.PHONY: install test test-fast lint demo clean
+.PHONY: install test test-fast lint demo mutate clean
 
 $(STAMP): setup.py requirements/*.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +40,19 @@ lint: $(STAMP)
 demo: $(STAMP)
 	bash tools/demo.sh $(PY)
 
+# Module paths become mutmut's mutant-name globs: models/losses ->
+# 'hsrcount.models.losses.*'. The copies of the tests run in mutants/, so
+# the real data is pointed at from here.
+MODULES ?=
+MUTATE_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+MUTANT_GLOBS := $(foreach m,$(MODULES),'hsrcount.$(subst /,.,$(patsubst %.py,%,$(patsubst %/,%,$(m)))).*')
+
+mutate: $(STAMP)
+	$(PIP_INSTALL) -r requirements/mutate.txt
+	env -u PYTHONPATH OMP_NUM_THREADS=1 \
+		HSRCOUNT_SHARED_DATA=$${HSRCOUNT_SHARED_DATA:-$(CURDIR)/../shared/data} \
+		$(VENV)/bin/mutmut run --max-children $(MUTATE_JOBS) $(MUTANT_GLOBS)
+	$(PY) tools/mutation_summary.py --survivors $(MODULES)
+
 clean:
-	rm -rf $(VENV) work_dirs/demo
+	rm -rf $(VENV) work_dirs/demo mutants

@@ -159,10 +159,13 @@ class Counter:
         self.tile_size = args.tile_size
         self.tile_overlap = args.tile_overlap
         if args.backend == 'pytorch':
-            apply_fast_paths(model, compile=args.compile,
-                             **resolve_fast_paths(
-                                 args.device, amp=args.amp,
-                                 channels_last=args.channels_last))
+            try:
+                apply_fast_paths(model, compile=args.compile,
+                                 **resolve_fast_paths(
+                                     args.device, amp=args.amp,
+                                     channels_last=args.channels_last))
+            except RuntimeError as err:  # --compile without a compiler
+                raise SystemExit(f'--compile: {err}') from None
 
     def __call__(self, img):
         """Return a CrowdDataSample with ``pred_density`` and

@@ -111,8 +111,11 @@ def speed_up(runner, args):
     model = runner.model.module if is_model_wrapper(runner.model) \
         else runner.model
     device = next(model.parameters()).device
-    apply_fast_paths(model, compile=args.compile, **resolve_fast_paths(
-        device, amp=args.amp, channels_last=args.channels_last))
+    try:
+        apply_fast_paths(model, compile=args.compile, **resolve_fast_paths(
+            device, amp=args.amp, channels_last=args.channels_last))
+    except RuntimeError as err:  # --compile without a compiler
+        raise SystemExit(f'--compile: {err}') from None
 
 
 def main():

@@ -283,6 +283,36 @@ def _set_autocast(model, amp):
     model.fast_paths_amp = amp
 
 
+def _runs_on_cpu(model: nn.Module) -> bool:
+    param = next(model.parameters(), None)
+    return param is None or param.device.type == 'cpu'
+
+
+def check_cpu_compiler() -> None:
+    """Refuse ``torch.compile`` on the CPU early where it cannot work.
+
+    Inductor compiles CPU kernels with a C++ compiler; without one the first
+    forward call fails deep inside it with a long traceback. This asks
+    inductor for its compiler up front.
+
+    Raises:
+        RuntimeError: No working C++ compiler, saying how to get one.
+    """
+    try:
+        from torch._inductor.cpp_builder import get_cpp_compiler
+        from torch._inductor.exc import InvalidCxxCompiler
+    except ImportError:  # a torch whose private layout moved: let it try
+        return
+    try:
+        get_cpp_compiler()
+    except InvalidCxxCompiler as err:
+        raise RuntimeError(
+            'compile on the CPU needs a C++ compiler for torch.compile '
+            f'(inductor), and none works here ({err}). Install one (e.g. '
+            'g++) or point the CXX environment variable at it, or run '
+            'without --compile.') from None
+
+
 def apply_fast_paths(model: nn.Module,
                      channels_last: bool = False,
                      compile: Union[bool, dict] = False,
@@ -339,6 +369,9 @@ def apply_fast_paths(model: nn.Module,
             _inputs_to_channels_last, with_kwargs=True)
     if compile:
         options = compile if isinstance(compile, dict) else {}
+        if _runs_on_cpu(model) and options.get('backend',
+                                               'inductor') == 'inductor':
+            check_cpu_compiler()
         parts = [getattr(model, name, None) for name in _COMPILE_PARTS]
         parts = [p for p in parts if isinstance(p, nn.Module)]
         for part in parts or [model]:

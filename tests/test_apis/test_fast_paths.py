@@ -114,6 +114,20 @@ def test_compile_wraps_tensor_parts_and_keeps_outputs():
     torch.testing.assert_close(out, expected)
 
 
+def test_compile_without_a_cpu_compiler_is_refused_up_front(monkeypatch):
+    from torch._inductor import config as inductor_config
+    monkeypatch.setattr(inductor_config.cpp, 'cxx',
+                        ('/nonexistent/g++', ))
+    model = small_counter()
+    with pytest.raises(RuntimeError, match='needs a C\\+\\+ compiler'):
+        apply_fast_paths(model, compile=True)
+    for part in (model.backbone, model.neck, model.head):
+        assert part._compiled_call_impl is None
+    # A backend that builds no C++ does not need one.
+    apply_fast_paths(model, compile=dict(backend='eager'))
+    assert model.backbone._compiled_call_impl is not None
+
+
 def test_set_tf32_round_trip():
     previous = set_tf32(True)
     try:

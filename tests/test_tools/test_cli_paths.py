@@ -315,3 +315,22 @@ def test_compile_on_infer_and_test(setup, single_fp32, tmp_path):
     assert sorted(compiled) == sorted(single_fp32)
     for path, (_, pred) in compiled.items():
         assert pred == pytest.approx(single_fp32[path][1], rel=1e-4)
+
+
+def test_compile_without_a_cpu_compiler_is_refused(setup, single_fp32,
+                                                   tmp_path):
+    """No working C++ compiler: both tools stop at once with one message
+    instead of inductor's traceback from the first forward call."""
+    env = dict(CXX='/nonexistent/g++', PATH='/nonexistent')
+    path = next(iter(single_fp32))
+    for proc in (infer(setup, path, tmp_path / 'out', '--compile', env=env,
+                       check=False),
+                 run_tool([sys.executable, 'tools/test.py', setup['config'],
+                           setup['checkpoint'], '--compile', '--work-dir',
+                           str(tmp_path / 'work'), '--cfg-options',
+                           *setup['data_options']], env=env, check=False)):
+        assert proc.returncode != 0
+        assert '--compile: compile on the CPU needs a C++ compiler' \
+            in proc.stderr
+        assert 'Traceback' not in proc.stderr
+    assert not (tmp_path / 'out' / 'counts.csv').exists()

@@ -14,58 +14,34 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from tool_helpers import REPO, TINY_MCNN_CONFIG, run
 
 from hsrcount.apis import inference_model, init_model
 from hsrcount.apis.tiled import tiled_inference
 from hsrcount.registry import DATASETS
 from hsrcount.utils import register_all_modules
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_demo.py')
 FP32 = ['--fp32', '--no-channels-last']
 NUM_TEST = 5  # odd: two ranks split it unevenly (the sampler pads one)
 
-# The demo's data, schedule and evaluators with a small MCNN counter, so a
-# run (and a compile) takes seconds.
-TINY_CONFIG = f'''_base_ = [{DEMO!r}]
-model = dict(
-    _delete_=True,
-    type='CrowdCounter',
-    data_preprocessor=dict(
-        type='CrowdDataPreprocessor', mean=(123.675, 116.28, 103.53),
-        std=(58.395, 57.12, 57.375), bgr_to_rgb=True, pad_size_divisor=16),
-    backbone=dict(type='MCNN'),
-    neck=None,
-    head=dict(type='PlainHead', in_channels=30, in_stride=4,
-              density_scale=100.0, loss_decode=dict(type='EuclideanLoss')))
-'''
 
 
-def run_tool(args, env=None, check=True):
-    env = {**os.environ, 'OMP_NUM_THREADS': '2', 'PYTHONPATH': REPO,
-           **(env or {})}
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=600)
-    if check:
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 def infer(setup, inputs, out_dir, *flags, **kwargs):
-    return run_tool([sys.executable, 'tools/infer.py', setup['config'],
+    return run([sys.executable, 'tools/infer.py', setup['config'],
                      setup['checkpoint'], str(inputs), '--out-dir',
                      str(out_dir), *flags], **kwargs)
 
 
 def run_test(setup, *flags, out, env=None):
-    return run_tool([sys.executable, 'tools/test.py', setup['config'],
+    return run([sys.executable, 'tools/test.py', setup['config'],
                      setup['checkpoint'], '--work-dir',
                      str(setup['tmp'] / 'work'), '--out', str(out),
                      '--cfg-options', *setup['data_options'], *flags],
@@ -90,7 +66,7 @@ def setup(tmp_path_factory):
     and NUM_TEST synthetic test images on disk."""
     tmp = tmp_path_factory.mktemp('cli')
     config = tmp / 'tiny_mcnn.py'
-    config.write_text(TINY_CONFIG)
+    config.write_text(TINY_MCNN_CONFIG)
     torch.manual_seed(0)
     model = init_model(str(config), fast_paths=None)
     for module in model.modules():
@@ -279,7 +255,7 @@ def test_dist_test_two_processes_counts_as_one(setup, single_fp32):
     repeat); the gathered --out holds each image once, with the counts of
     a single-process run."""
     out = setup['tmp'] / 'dist.json'
-    proc = run_tool([
+    proc = run([
         'bash', 'tools/dist_test.sh', setup['config'], setup['checkpoint'],
         '2', '--work-dir', str(setup['tmp'] / 'dist_work'), '--out',
         str(out), *FP32, '--cfg-options', *setup['data_options'],
@@ -325,7 +301,7 @@ def test_compile_without_a_cpu_compiler_is_refused(setup, single_fp32,
     path = next(iter(single_fp32))
     for proc in (infer(setup, path, tmp_path / 'out', '--compile', env=env,
                        check=False),
-                 run_tool([sys.executable, 'tools/test.py', setup['config'],
+                 run([sys.executable, 'tools/test.py', setup['config'],
                            setup['checkpoint'], '--compile', '--work-dir',
                            str(tmp_path / 'work'), '--cfg-options',
                            *setup['data_options']], env=env, check=False)):

@@ -5,10 +5,8 @@ converted to fp32 and bf16 safetensors, which are then loaded through
 init_model, tools/test.py and ``load_from`` in a real Runner.
 """
 import hashlib
-import os
 import os.path as osp
 import shutil
-import subprocess
 import sys
 
 import cv2
@@ -17,6 +15,7 @@ import pytest
 import torch
 from mmengine.hooks import Hook
 from safetensors import safe_open
+from tool_helpers import DEMO, REPO, run
 
 from hsrcount.apis import inference_model, init_model
 from hsrcount.datasets.synthetic import draw_crowd
@@ -25,8 +24,6 @@ from hsrcount.engine import (CorruptCheckpointError, CrowdRunner,
                              load_checkpoint_safely)
 from hsrcount.utils import load_config, register_all_modules
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_demo.py')
 TOOL = osp.join(REPO, 'tools', 'convert_checkpoint.py')
 #: bf16 keeps 8 significant bits: each weight moves by at most 2^-9 of
 #: itself. On this 2-iteration demo model and a 192 x 256 image of 40 heads
@@ -50,13 +47,6 @@ def data_options(data_root):
     }
 
 
-def run(args, check=True):
-    env = dict(os.environ, OMP_NUM_THREADS='2', PYTHONPATH=REPO)
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True,
-                          text=True)
-    if check:
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 class RecordStart(Hook):

@@ -1,24 +1,10 @@
 """What a user sees when training and testing briefly: a short terminal
 start, validation on --val-subset images only, test on --subset images."""
 import glob
-import os
-import os.path as osp
-import subprocess
 import sys
 
 import pytest
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO = osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_demo.py')
-
-
-def run(args, check=True):
-    env = dict(os.environ, OMP_NUM_THREADS='2', PYTHONPATH=REPO)
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True,
-                          text=True)
-    if check:
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
+from tool_helpers import DEMO, run
 
 
 def options(data_root):

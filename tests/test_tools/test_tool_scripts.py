@@ -8,24 +8,12 @@ import os
 import os.path as osp
 import re
 import stat
-import subprocess
 import sys
 
 import cv2
 import pytest
 import scipy.io as sio
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def run(args, cwd=REPO, env=None, check=True):
-    env = {**os.environ, 'OMP_NUM_THREADS': '2', 'PYTHONPATH': REPO,
-           **(env or {})}
-    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
-    if check:
-        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
+from tool_helpers import REPO, TINY_MCNN_CONFIG, run
 
 
 def test_benchmark_density_on_real_images(shanghaitech_root, tmp_path):
@@ -62,19 +50,6 @@ def test_benchmark_density_on_real_images(shanghaitech_root, tmp_path):
         assert f'| {part}/{name} |' in doc and f'| {heads} |' in doc
 
 
-TINY_CONFIG = '''_base_ = [{demo!r}]
-model = dict(
-    _delete_=True,
-    type='CrowdCounter',
-    data_preprocessor=dict(
-        type='CrowdDataPreprocessor', mean=(123.675, 116.28, 103.53),
-        std=(58.395, 57.12, 57.375), bgr_to_rgb=True, pad_size_divisor=16),
-    backbone=dict(type='MCNN'),
-    neck=None,
-    head=dict(type='PlainHead', in_channels=30, in_stride=4,
-              density_scale=100.0, loss_decode=dict(type='EuclideanLoss')))
-'''
-
 
 @pytest.mark.slow
 def test_analyze_logs_on_a_real_training_run(tmp_path):
@@ -82,8 +57,7 @@ def test_analyze_logs_on_a_real_training_run(tmp_path):
     curves picture is written, and the points drawn are those of MMEngine's
     scalars.json, read here line by line."""
     config = tmp_path / 'tiny_mcnn.py'
-    config.write_text(TINY_CONFIG.format(
-        demo=osp.join(REPO, 'configs', 'hsrnet', 'hsrnet_demo.py')))
+    config.write_text(TINY_MCNN_CONFIG)
     data, work = tmp_path / 'data', tmp_path / 'work'
     run([sys.executable, 'tools/train.py', str(config), '--work-dir',
          str(work), '--cfg-options',

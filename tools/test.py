@@ -22,7 +22,7 @@ from mmengine.config import DictAction
 from mmengine.model import is_model_wrapper
 
 from hsrcount.apis.fast_paths import apply_fast_paths, resolve_fast_paths
-from hsrcount.engine import CheckpointError, CrowdRunner, verify_checksum
+from hsrcount.engine import CheckpointError, CrowdRunner
 from hsrcount.utils import register_all_modules, setup_allocator
 from hsrcount.utils.config import load_tool_config
 from hsrcount.utils.distributed import init_cpu_distributed
@@ -151,10 +151,9 @@ def main():
     init_cpu_distributed(cfg)
     runner = with_startup_summary(CrowdRunner).from_cfg(cfg)
     try:
-        if args.checksum:
-            verify_checksum(args.checkpoint, args.checksum)
         runner.load_checkpoint(
-            args.checkpoint, map_location='cpu', strict=True)
+            args.checkpoint, map_location='cpu', strict=True,
+            sha256=args.checksum)
     except (CheckpointError, ValueError) as err:
         # Unsafe, corrupt, invalid (non-finite, wrong dtype) or not fitting
         # the model: each names the file and the fault.

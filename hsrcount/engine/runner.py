@@ -10,6 +10,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint
 
+from .checkpoint import load_checkpoint_safely
 from .model_loading import DEFAULT_REVISE_KEYS, check_resumable, load_weights
 
 
@@ -67,7 +68,8 @@ class CrowdRunner(Runner):
                         filename: str,
                         map_location='cpu',
                         strict: Optional[bool] = None,
-                        revise_keys=DEFAULT_REVISE_KEYS):
+                        revise_keys=DEFAULT_REVISE_KEYS,
+                        sha256: Optional[str] = None):
         """Load the weights of ``filename`` into the model after checks.
 
         Args:
@@ -81,11 +83,18 @@ class CrowdRunner(Runner):
             revise_keys (list[tuple[str, str]]): ``(pattern, replacement)``
                 applied to the checkpoint's keys. Defaults to stripping
                 ``module.``.
+            sha256 (str, optional): The SHA-256 a local ``filename`` must
+                have, checked on the bytes that are loaded. Defaults to None
+                (only a ``<file>.sha256`` beside it is checked).
 
         Returns:
             dict: The checkpoint.
         """
-        checkpoint = _load_checkpoint(filename, map_location=map_location)
+        if sha256 is not None:
+            checkpoint = load_checkpoint_safely(
+                filename, map_location=map_location, sha256=sha256)
+        else:
+            checkpoint = _load_checkpoint(filename, map_location=map_location)
         if self._resuming:
             check_resumable(checkpoint, filename)
             strict = True

@@ -47,8 +47,6 @@ def data_options(data_root):
     }
 
 
-
-
 class RecordStart(Hook):
     """Keeps a copy of the weights training starts from."""
 
@@ -197,6 +195,38 @@ def test_checksum_mismatch_and_truncation_fail_naming_the_file(converted):
     with pytest.raises(CorruptCheckpointError,
                        match='zip archive.*convert_checkpoint'):
         init_model(DEMO, str(renamed), fast_paths=None)
+
+
+@pytest.mark.slow
+def test_tools_take_the_right_checksum_and_refuse_an_empty_one(converted):
+    """The right digest tests the model; an empty one (a failed
+    ``$(cut ...)`` in a script) is refused, not skipped; a weights-only file
+    cannot be resumed from, and train.py says to use load_from."""
+    tmp, _, fp32, _, _, _ = converted
+    digest = open(fp32 + '.sha256').read().split()[0]
+    test_options = [f'{k}={v}' for k, v in data_options(tmp / 'data').items()]
+    proc = run([sys.executable, 'tools/test.py', DEMO, fp32, '--work-dir',
+                str(tmp / 'test_ok'), '--checksum', digest, '--cfg-options',
+                *test_options])
+    assert 'Test metrics: MAE' in proc.stdout + proc.stderr
+    commands = {
+        'test.py': [sys.executable, 'tools/test.py', DEMO, fp32,
+                    '--work-dir', str(tmp / 'test_empty'), '--checksum', ''],
+        'infer.py': [sys.executable, 'tools/infer.py', DEMO, fp32,
+                     crowd_image(tmp), '--out-dir', str(tmp / 'infer_empty'),
+                     '--checksum', ''],
+    }
+    for tool, command in commands.items():
+        proc = run(command, check=False)
+        assert proc.returncode != 0, tool
+        assert 'not 64 hex digits' in proc.stderr, tool
+        assert 'Traceback' not in proc.stderr, tool
+    proc = run([sys.executable, 'tools/train.py', DEMO, '--work-dir',
+                str(tmp / 'resume'), '--resume', fp32, '--cfg-options',
+                *test_options], check=False)
+    assert proc.returncode != 0
+    assert 'load_from=' in proc.stderr
+    assert 'Traceback' not in proc.stderr
 
 
 def test_a_safetensors_file_named_pth_is_named(tmp_path):

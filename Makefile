@@ -11,6 +11,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Test files run on two pytest-xdist workers (CI has two cores).
+TEST_WORKERS ?= 2
 PIP_INSTALL := $(PY) -m pip install -q -c requirements/constraints.txt
 LINT_PATHS := hsrcount tools tests projects configs setup.py
 
@@ -28,10 +30,10 @@ $(STAMP): setup.py requirements/*.txt
 install: $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -59,10 +59,19 @@ class BaseCrowdDataset(BaseDataset):
     #: it is told otherwise: ``'error'`` for your own data, ``'clip'`` for
     #: published releases.
     OUTSIDE = 'error'
+    #: The number of images of each split of a published release (e.g.
+    #: ``dict(train=1201, test=334)``): ``split`` must be one of them and
+    #: :meth:`expected_size` reports its size. None: any split name.
+    SPLIT_SIZES = None
 
     def __init__(self, data_root, split='train', pipeline=(), test_mode=False,
                  val_split=None, num_val=60, seed=0, check_size=True,
                  **kwargs):
+        if self.SPLIT_SIZES is not None and split not in self.SPLIT_SIZES:
+            *first, last = self.SPLIT_SIZES
+            choices = f'{", ".join(first)} or {last}' if first else last
+            raise ValueError(f'{type(self).__name__}: split must be '
+                             f'{choices}, got {split!r}')
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'{type(self).__name__}: data root {data_root!r} does not '
@@ -85,9 +94,11 @@ class BaseCrowdDataset(BaseDataset):
     def expected_size(self):
         """The number of images ``split`` has in the release, or None.
 
-        Subclasses of published releases return their known split sizes.
+        Published releases give their sizes in :attr:`SPLIT_SIZES` or
+        override this.
         """
-        return None
+        return None if self.SPLIT_SIZES is None else \
+            self.SPLIT_SIZES[self.split]
 
     def held_out(self, num_images):
         """Indices of the images that form the ``'val'`` side of a carve.

@@ -140,15 +140,6 @@ class JHUCrowdDataset(BaseCrowdDataset):
     OUTSIDE = 'clip'
     SPLIT_SIZES = dict(train=2272, val=500, test=1600)
 
-    def __init__(self, data_root, split='train', **kwargs):
-        if split not in self.SPLIT_SIZES:
-            raise ValueError(f'JHUCrowdDataset: split must be train, val or '
-                             f'test, got {split!r}')
-        super().__init__(data_root=data_root, split=split, **kwargs)
-
-    def expected_size(self):
-        return self.SPLIT_SIZES[self.split]
-
     def _split_files(self, split):
         """(name, img_path, gt_path, labels) of every listed image."""
         folder = osp.join(self.data_root, split)

@@ -152,15 +152,6 @@ class NWPUCrowdDataset(BaseCrowdDataset):
     #: Splits whose annotations are released.
     LABELLED = ('train', 'val')
 
-    def __init__(self, data_root, split='train', **kwargs):
-        if split not in self.SPLIT_SIZES:
-            raise ValueError(f'NWPUCrowdDataset: split must be train, val or '
-                             f'test, got {split!r}')
-        super().__init__(data_root=data_root, split=split, **kwargs)
-
-    def expected_size(self):
-        return self.SPLIT_SIZES[self.split]
-
     def image_path(self, image_id):
         """The image of ``image_id``: ``images/`` or ``images_partK/``."""
         merged = osp.join(self.data_root, 'images', f'{image_id}.jpg')

@@ -83,15 +83,6 @@ class UCFQNRFDataset(BaseCrowdDataset):
     FOLDERS = dict(train='Train', test='Test')
     SPLIT_SIZES = dict(train=1201, test=334)
 
-    def __init__(self, data_root, split='train', **kwargs):
-        if split not in self.FOLDERS:
-            raise ValueError(f'UCFQNRFDataset: split must be train or test, '
-                             f'got {split!r}')
-        super().__init__(data_root=data_root, split=split, **kwargs)
-
-    def expected_size(self):
-        return self.SPLIT_SIZES[self.split]
-
     def load_data_list(self) -> List[dict]:
         """Read the split's annotations, pairing every folder's files.
 

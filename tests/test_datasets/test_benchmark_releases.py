@@ -80,6 +80,13 @@ def test_ucf_qnrf_pairs_both_folders_and_checks_sizes(tmp_path):
         UCFQNRFDataset(root, split='val')
 
 
+@pytest.mark.parametrize('dataset', [JHUCrowdDataset, NWPUCrowdDataset])
+def test_three_split_releases_refuse_another_split(dataset, tmp_path):
+    with pytest.raises(ValueError, match=f'{dataset.__name__}: split must be '
+                       "train, val or test, got 'Train'"):
+        dataset(str(tmp_path), split='Train')
+
+
 def test_ucf_qnrf_validation_carve(tmp_path):
     fake.write_ucf_qnrf(str(tmp_path), num_train=10)
     kw = dict(data_root=str(tmp_path), num_val=3, seed=0, check_size=False)
